@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "litmath",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "litmath", targets: ["LitMathCLI"]),
+        .library(name: "LitMath", targets: ["LitMath"]),
+        .library(name: "DiffusionSchedulers", targets: ["DiffusionSchedulers"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // libcmark from Debian's libcmark-dev (pkg-config name `libcmark`).
+        .systemLibrary(
+            name: "CCmark",
+            pkgConfig: "libcmark",
+            providers: [.apt(["libcmark-dev"])]
+        ),
+        // The diffusers schedulers in Swift. Depends on nothing but the toolchain.
+        .target(name: "DiffusionSchedulers"),
+        // The site generator.
+        .target(
+            name: "LitMath",
+            dependencies: [
+                "CCmark",
+                "DiffusionSchedulers",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The `litmath` command: argument parsing and exit codes only.
+        .executableTarget(
+            name: "LitMathCLI",
+            dependencies: [
+                "LitMath",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "SchedulerBenchmark",
+            dependencies: ["DiffusionSchedulers"],
+            path: "Benchmarks/SchedulerBenchmark"
+        ),
+        .testTarget(
+            name: "DiffusionSchedulersTests",
+            dependencies: ["DiffusionSchedulers"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "LitMathTests",
+            dependencies: ["LitMath", "DiffusionSchedulers"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
