@@ -1,1 +1,0 @@
-// Placeholder: the schedulers land here.
