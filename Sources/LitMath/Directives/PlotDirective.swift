@@ -1,0 +1,71 @@
+/// `scheduler plot`: schedule quantities against the training timestep, one line per series.
+///
+/// ```yaml
+/// title: Signal left after t steps
+/// x: t
+/// y: alpha_cumprod
+/// y_scale: log
+/// series:
+///   - {label: linear, scheduler: DDPM, beta_schedule: linear}
+///   - {label: cosine, beta_schedule: squaredcos_cap_v2}
+/// ```
+/// Keys other than the plot's own (at the top level or in a series) are scheduler
+/// configuration in diffusers' names; top-level ones apply to every series.
+enum PlotDirective {
+    static let keys = ["title", "caption", "x", "y", "x_label", "y_label", "x_scale", "y_scale", "series", "scheduler"]
+    static let seriesKeys = ["label", "scheduler"]
+
+    static func run(_ map: YAMLMap, id: String, diagnostics: inout [Diagnostic]) -> PlotFigure? {
+        let plotOwn = Set(keys).subtracting(["scheduler"])
+        map.checkKeys(keys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler plot'", into: &diagnostics)
+        let base = SchedulerSpec.read(map, reserved: plotOwn, over: nil, into: &diagnostics)
+        let title = map.string("title", into: &diagnostics)
+        let caption = map.string("caption", into: &diagnostics)
+        if let x = map.choice("x", ["t"], into: &diagnostics), x != "t" { return nil }
+        guard map.node("y") != nil else {
+            diagnostics.append(.error("directive.missing-key", "'scheduler plot' needs a 'y' key naming the quantity to plot", at: map.location,
+                                      notes: ["quantities: \(ScheduleQuantity.allCases.map(\.rawValue).joined(separator: ", "))"]))
+            return nil
+        }
+        let quantity = readQuantity(map, "y", diagnostics: &diagnostics)
+        let xScale = map.choice("x_scale", PlotFigure.Scale.allCases.map(\.rawValue), into: &diagnostics).flatMap(PlotFigure.Scale.init) ?? .linear
+        let yScale = map.choice("y_scale", PlotFigure.Scale.allCases.map(\.rawValue), into: &diagnostics).flatMap(PlotFigure.Scale.init) ?? .linear
+
+        var specs: [(label: String, spec: SchedulerSpec)] = []
+        if let seriesNode = map.node("series") {
+            guard let items = seriesNode.sequence else {
+                diagnostics.append(.error("directive.type", "'series' must be a list of mappings", at: map.location(of: seriesNode)))
+                return nil
+            }
+            for (n, item) in items.enumerated() {
+                guard let entry = YAMLMap(item, place: map.place) else {
+                    diagnostics.append(.error("directive.type", "each entry of 'series' must be a mapping such as {label: linear, beta_schedule: linear}", at: map.location(of: item)))
+                    continue
+                }
+                entry.checkKeys(seriesKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "a plot series", into: &diagnostics)
+                let spec = SchedulerSpec.read(entry, reserved: ["label"], over: base, into: &diagnostics)
+                let label = entry.string("label", into: &diagnostics) ?? "series \(n + 1)"
+                specs.append((label, spec))
+            }
+        } else {
+            specs.append((quantity?.label ?? "", base))
+        }
+        guard let quantity else { return nil }
+
+        var evaluator = QuantityEvaluator()
+        var series: [PlotFigure.Series] = []
+        for (label, spec) in specs {
+            guard let values = evaluator.values(quantity, for: spec, diagnostics: &diagnostics) else { continue }
+            if yScale == .log, let bad = values.firstIndex(where: { !($0 > 0) }) {
+                diagnostics.append(.warning("directive.log-scale", "series '\(label)' has \(quantity.rawValue) = \(values[bad]) at t = \(bad); points that are not positive are left out of the log-scale plot",
+                                            at: spec.location))
+            }
+            series.append(PlotFigure.Series(label: label, x: values.indices.map(Double.init), y: values))
+        }
+        guard series.count == specs.count else { return nil }
+        return PlotFigure(title: title ?? "\(quantity.label) against t", caption: caption ?? title,
+                          xLabel: map.string("x_label", into: &diagnostics) ?? "timestep t",
+                          yLabel: map.string("y_label", into: &diagnostics) ?? quantity.label,
+                          xScale: xScale, yScale: yScale, series: series, id: id)
+    }
+}

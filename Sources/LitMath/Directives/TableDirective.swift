@@ -1,0 +1,104 @@
+/// `scheduler table`: schedule quantities at chosen timesteps, one column per quantity.
+///
+/// ```yaml
+/// caption: The linear schedule at a few timesteps
+/// beta_schedule: linear
+/// t: [0, 250, 500, 750, 999]
+/// columns:
+///   - {label: "$\\beta_t$", quantity: beta}
+///   - {label: "$\\bar\\alpha_t$", quantity: alpha_cumprod}
+///   - {label: "cosine $\\bar\\alpha_t$", quantity: alpha_cumprod, beta_schedule: squaredcos_cap_v2}
+/// digits: 4
+/// ```
+/// Labels may contain math. Other keys are scheduler configuration (as in `plot`).
+enum TableDirective {
+    static let keys = ["caption", "t", "columns", "digits", "notation", "scheduler", "t_label"]
+    static let columnKeys = ["label", "quantity", "scheduler"]
+
+    static func run(_ map: YAMLMap, id: String, diagnostics: inout [Diagnostic]) -> TableFigure? {
+        let own = Set(keys).subtracting(["scheduler"])
+        map.checkKeys(keys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler table'", into: &diagnostics)
+        let base = SchedulerSpec.read(map, reserved: own, over: nil, into: &diagnostics)
+        let format = readFormat(map, diagnostics: &diagnostics)
+
+        guard let tNode = map.node("t") else {
+            diagnostics.append(.error("directive.missing-key", "'scheduler table' needs a 't' key listing timesteps, e.g. t: [0, 500, 999]", at: map.location))
+            return nil
+        }
+        guard let tItems = tNode.sequence else {
+            diagnostics.append(.error("directive.type", "'t' must be a list of timesteps, e.g. [0, 500, 999]", at: map.location(of: tNode)))
+            return nil
+        }
+        var timesteps: [(Int, SourceLocation)] = []
+        for item in tItems {
+            guard let t = item.int else {
+                diagnostics.append(.error("directive.type", "timestep '\(item.string ?? "…")' is not an integer", at: map.location(of: item)))
+                continue
+            }
+            timesteps.append((t, map.location(of: item)))
+        }
+        guard let columnsNode = map.node("columns") else {
+            diagnostics.append(.error("directive.missing-key", "'scheduler table' needs a 'columns' list, e.g. [{label: beta, quantity: beta}]", at: map.location))
+            return nil
+        }
+        guard let columnItems = columnsNode.sequence, !columnItems.isEmpty else {
+            diagnostics.append(.error("directive.type", "'columns' must be a non-empty list", at: map.location(of: columnsNode)))
+            return nil
+        }
+        var headers = [map.string("t_label", into: &diagnostics) ?? "$t$"]
+        var columns: [[Double]] = []
+        var evaluator = QuantityEvaluator()
+        for item in columnItems {
+            // A bare quantity name is a column with the default label.
+            if let name = item.scalar?.string {
+                guard let quantity = ScheduleQuantity(name: name) else {
+                    let names = ScheduleQuantity.allCases.map(\.rawValue)
+                    diagnostics.append(.error("directive.quantity", "unknown quantity '\(name)'", at: map.location(of: item),
+                                              notes: (Spelling.closest(to: name, in: names).map { ["did you mean '\($0)'?"] } ?? []) + ["quantities: \(names.joined(separator: ", "))"]))
+                    continue
+                }
+                headers.append(quantity.label)
+                if let values = evaluator.values(quantity, for: base, diagnostics: &diagnostics) { columns.append(values) }
+                continue
+            }
+            guard let entry = YAMLMap(item, place: map.place) else {
+                diagnostics.append(.error("directive.type", "each column must be a quantity name or a mapping such as {label: β, quantity: beta}", at: map.location(of: item)))
+                continue
+            }
+            entry.checkKeys(columnKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "a table column", into: &diagnostics)
+            guard entry.node("quantity") != nil else {
+                diagnostics.append(.error("directive.missing-key", "a table column needs a 'quantity' key", at: entry.location))
+                continue
+            }
+            let spec = SchedulerSpec.read(entry, reserved: ["label", "quantity"], over: base, into: &diagnostics)
+            guard let quantity = readQuantity(entry, "quantity", diagnostics: &diagnostics) else { continue }
+            headers.append(entry.string("label", into: &diagnostics) ?? quantity.label)
+            if let values = evaluator.values(quantity, for: spec, diagnostics: &diagnostics) { columns.append(values) }
+        }
+        guard !diagnostics.containsErrors, columns.count == columnItems.count else { return nil }
+        var rows: [[Double]] = []
+        for (t, location) in timesteps {
+            guard columns.allSatisfy({ $0.indices.contains(t) }) else {
+                diagnostics.append(.error("directive.value", "timestep \(t) is outside the schedule (0…\((columns.map(\.count).min() ?? 1) - 1))", at: location))
+                continue
+            }
+            rows.append([Double(t)] + columns.map { $0[t] })
+        }
+        guard !diagnostics.containsErrors else { return nil }
+        return TableFigure(caption: map.string("caption", into: &diagnostics), headers: headers, rows: rows, format: format, id: id)
+    }
+}
+
+/// The diffusers configuration keys a directive may set, so that directive keys can be
+/// checked for typos without rejecting real `scheduler_config.json` keys.
+enum SchedulerKeys {
+    static func isConfigurationKey(_ key: String) -> Bool {
+        key.hasPrefix("_") || known.contains(key)
+    }
+
+    static let known: Set<String> = [
+        "num_train_timesteps", "beta_start", "beta_end", "beta_schedule", "trained_betas", "variance_type",
+        "clip_sample", "clip_sample_range", "prediction_type", "thresholding", "dynamic_thresholding_ratio",
+        "sample_max_value", "timestep_spacing", "steps_offset", "rescale_betas_zero_snr", "set_alpha_to_one",
+    ]
+}

@@ -1,1 +1,0 @@
-// Placeholder: the generator lands here.

@@ -1,0 +1,134 @@
+import Yams
+
+/// The YAML block at the top of an article, between `---` lines.
+///
+/// Known keys are typed; every other key is kept (as YAML) so real-world front matter, such
+/// as a Jekyll post's `layout` or `categories`, never breaks a build.
+public struct FrontMatter: Sendable, Equatable {
+    /// The page title.
+    public var title: String?
+    /// A one-sentence summary, used for `<meta name="description">`.
+    public var description: String?
+    /// Position in the navigation (lower first); pages without one follow, by title.
+    public var order: Int?
+    /// Drafts are not built.
+    public var draft: Bool = false
+    /// Every key as written, including the known ones.
+    public var values: [String: Value] = [:]
+
+    /// A front-matter value, kept as written so templates can use keys litmath does not know.
+    public indirect enum Value: Sendable, Equatable {
+        case scalar(String)
+        case list([Value])
+        case map([String: Value])
+
+        init(_ node: Yams.Node) {
+            switch node {
+            case let .sequence(items): self = .list(items.map(Value.init))
+            case let .mapping(pairs):
+                var map: [String: Value] = [:]
+                for (k, v) in pairs { map[k.string ?? ""] = Value(v) }
+                self = .map(map)
+            default: self = .scalar(node.string ?? "")
+            }
+        }
+    }
+
+    /// Creates empty front matter.
+    public init() {}
+}
+
+/// Splits a Markdown file into front matter and body.
+///
+/// The body keeps the file's line numbering: the front-matter lines are replaced by empty
+/// lines, so cmark's positions are the file's positions.
+public enum FrontMatterParser {
+    /// The parsed front matter, the body to hand to cmark, and any diagnostics.
+    public static func split(_ text: String, file: String) -> (FrontMatter, String, [Diagnostic]) {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let first = lines.first, first.trimmingTrailingWhitespace() == "---" else {
+            return (FrontMatter(), text, [])
+        }
+        guard let end = lines.indices.dropFirst().first(where: {
+            let line = lines[$0].trimmingTrailingWhitespace()
+            return line == "---" || line == "..."
+        }) else {
+            return (FrontMatter(), text, [.error("front-matter.unterminated", "front matter has no closing '---' line",
+                                                  at: SourceLocation(file: file, line: 1, column: 1))])
+        }
+        let yaml = lines[1..<end].joined(separator: "\n")
+        for index in 0...end { lines[index] = "" }
+        let body = lines.joined(separator: "\n")
+        var diagnostics: [Diagnostic] = []
+        var matter = FrontMatter()
+        let root: Yams.Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            let (message, line, column) = YAMLErrors.describe(error)
+            diagnostics.append(.error("front-matter.yaml", "invalid front matter: \(message)",
+                                      at: SourceLocation(file: file, line: line + 1, column: column)))
+            return (matter, body, diagnostics)
+        }
+        guard let root else { return (matter, body, diagnostics) }
+        guard let mapping = root.mapping else {
+            diagnostics.append(.error("front-matter.not-mapping", "front matter must be a mapping of keys to values",
+                                      at: SourceLocation(file: file, line: 2, column: 1)))
+            return (matter, body, diagnostics)
+        }
+        func location(_ node: Yams.Node) -> SourceLocation {
+            SourceLocation(file: file, line: (node.mark?.line ?? 1) + 1, column: node.mark?.column ?? 1)
+        }
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string else { continue }
+            matter.values[key] = FrontMatter.Value(value)
+            switch key {
+            case "title":
+                if let s = value.scalar?.string { matter.title = s } else {
+                    diagnostics.append(.error("front-matter.type", "'title' must be text", at: location(value)))
+                }
+            case "description":
+                matter.description = value.scalar?.string
+            case "order":
+                if let n = value.int { matter.order = n } else {
+                    diagnostics.append(.error("front-matter.type", "'order' must be an integer, not '\(value.scalar?.string ?? "…")'", at: location(value)))
+                }
+            case "draft":
+                if let b = value.bool { matter.draft = b } else {
+                    diagnostics.append(.error("front-matter.type", "'draft' must be true or false", at: location(value)))
+                }
+            default:
+                break
+            }
+        }
+        return (matter, body, diagnostics)
+    }
+}
+
+extension String {
+    func trimmingTrailingWhitespace() -> String {
+        var s = Substring(self)
+        while let last = s.last, last == " " || last == "\t" || last == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// Turns Yams' errors into a message and a 1-based position within the YAML text.
+enum YAMLErrors {
+    static func describe(_ error: Error) -> (message: String, line: Int, column: Int) {
+        if let error = error as? YamlError {
+            switch error {
+            case let .scanner(context, problem, mark, _),
+                 let .parser(context, problem, mark, _),
+                 let .composer(context, problem, mark, _):
+                let text = context.map { "\(problem) \($0.text)" } ?? problem
+                return (text, mark.line, mark.column)
+            case let .duplicatedKeysInMapping(duplicates, context):
+                return ("duplicate key '\(duplicates.sorted().joined(separator: "', '"))'", context.mark.line, context.mark.column)
+            default:
+                return (String(describing: error), 1, 1)
+            }
+        }
+        return (String(describing: error), 1, 1)
+    }
+}

@@ -1,0 +1,30 @@
+/// A computed line plot, ready to draw.
+public struct PlotFigure: Sendable {
+    /// Linear or logarithmic axis.
+    public enum Scale: String, Sendable, CaseIterable {
+        case linear, log
+    }
+
+    /// One line.
+    public struct Series: Sendable {
+        /// The legend label (plain text).
+        public var label: String
+        /// x values.
+        public var x: [Double]
+        /// y values, as many as `x`.
+        public var y: [Double]
+    }
+
+    /// Title (plain text; also the SVG's accessible name).
+    public var title: String
+    /// Caption under the figure (may contain math placeholders).
+    public var caption: String?
+    /// Axis labels (plain text).
+    public var xLabel: String
+    public var yLabel: String
+    public var xScale: Scale
+    public var yScale: Scale
+    public var series: [Series]
+    /// A stable id, unique on its page.
+    public var id: String
+}

@@ -1,0 +1,206 @@
+import Foundation
+
+/// Draws a `PlotFigure` as an inline SVG: axes with good ticks (1-2-5 steps on linear axes,
+/// decades on log axes), grid, labelled axes, a legend and one path per series.
+///
+/// Colours come from CSS custom properties (`--lm-s0` …, a colour-blind-safe palette) with the
+/// light palette as fallback, so one render follows the page's light or dark mode.
+enum SVGPlotRenderer {
+    static let width = 720.0
+    static let plotTop = 16.0
+    static let plotHeight = 320.0
+    static let left = 78.0
+    static let right = 24.0
+    /// Okabe–Ito colours, the fallback when the page's CSS is absent.
+    static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D00", "#000000"]
+    static let dashes = ["", "6 3", "2 3", "8 3 2 3", "", "6 3", "2 3", "8 3 2 3"]
+
+    static func render(_ plot: PlotFigure) -> HTMLNode {
+        let xs = plot.series.flatMap(\.x), ys = plot.series.flatMap(\.y)
+        let xAxis = Axis(values: xs, scale: plot.xScale, nice: false)
+        let yAxis = Axis(values: ys, scale: plot.yScale, nice: true)
+        let plotWidth = width - left - right
+        let legendTop = plotTop + plotHeight + 58
+        let legendRows = legendLayout(plot.series.map(\.label), maxWidth: width - left - right)
+        let height = legendTop + Double(legendRows.count) * 20 + 8
+
+        func px(_ x: Double) -> Double { left + xAxis.fraction(x) * plotWidth }
+        func py(_ y: Double) -> Double { plotTop + (1 - yAxis.fraction(y)) * plotHeight }
+
+        var nodes: [HTMLNode] = []
+        let titleID = plot.id + "-title", descID = plot.id + "-desc"
+        nodes.append(.el("title", [("id", titleID)], text: plot.title))
+        let names = plot.series.map(\.label).joined(separator: ", ")
+        nodes.append(.el("desc", [("id", descID)],
+                         text: "Line plot of \(plot.yLabel) (\(plot.yScale.rawValue) scale) against \(plot.xLabel) for \(plot.series.count) series: \(names)."))
+
+        // Grid and ticks.
+        var grid: [HTMLNode] = []
+        var labels: [HTMLNode] = []
+        for tick in yAxis.ticks {
+            let y = fmt(py(tick.value))
+            grid.append(.void("line", [("x1", fmt(left)), ("x2", fmt(left + plotWidth)), ("y1", y), ("y2", y),
+                                       ("class", tick.label == nil ? "lm-grid lm-minor" : "lm-grid")]))
+            if let label = tick.label {
+                labels.append(.el("text", [("x", fmt(left - 8)), ("y", y), ("class", "lm-tick"), ("text-anchor", "end"), ("dominant-baseline", "middle")], text: label))
+            }
+        }
+        for tick in xAxis.ticks {
+            let x = fmt(px(tick.value))
+            grid.append(.void("line", [("x1", x), ("x2", x), ("y1", fmt(plotTop)), ("y2", fmt(plotTop + plotHeight)),
+                                       ("class", tick.label == nil ? "lm-grid lm-minor" : "lm-grid")]))
+            if let label = tick.label {
+                labels.append(.el("text", [("x", x), ("y", fmt(plotTop + plotHeight + 18)), ("class", "lm-tick"), ("text-anchor", "middle")], text: label))
+            }
+        }
+        nodes.append(.el("g", [("class", "lm-grid-lines"), ("aria-hidden", "true")], grid))
+        nodes.append(.void("rect", [("x", fmt(left)), ("y", fmt(plotTop)), ("width", fmt(plotWidth)), ("height", fmt(plotHeight)), ("class", "lm-frame")]))
+        nodes.append(.el("g", [("class", "lm-ticks"), ("aria-hidden", "true")], labels))
+
+        // Axis labels.
+        nodes.append(.el("text", [("x", fmt(left + plotWidth / 2)), ("y", fmt(plotTop + plotHeight + 42)), ("class", "lm-axis-label"), ("text-anchor", "middle")], text: plot.xLabel))
+        let cy = plotTop + plotHeight / 2
+        nodes.append(.el("text", [("x", fmt(18)), ("y", fmt(cy)), ("class", "lm-axis-label"), ("text-anchor", "middle"),
+                                  ("transform", "rotate(-90 18 \(fmt(cy)))")], text: plot.yLabel))
+
+        // Series, clipped to the plot area.
+        let clipID = plot.id + "-clip"
+        nodes.append(.el("clipPath", [("id", clipID)], [
+            .void("rect", [("x", fmt(left)), ("y", fmt(plotTop)), ("width", fmt(plotWidth)), ("height", fmt(plotHeight))]),
+        ]))
+        var paths: [HTMLNode] = []
+        for (index, series) in plot.series.enumerated() {
+            var d = ""
+            var pen = false
+            for (x, y) in zip(series.x, series.y) {
+                guard xAxis.contains(x), yAxis.contains(y) else { pen = false; continue }
+                d += (pen ? "L" : "M") + fmt(px(x)) + " " + fmt(py(y))
+                pen = true
+            }
+            let colour = index % palette.count
+            var style = "stroke: var(--lm-s\(colour), \(palette[colour]))"
+            if !dashes[colour].isEmpty { style += "; stroke-dasharray: \(dashes[colour])" }
+            paths.append(.el("path", [("d", d), ("class", "lm-series lm-s\(colour)"), ("style", style)], [
+                .el("title", [], text: series.label),
+            ]))
+        }
+        nodes.append(.el("g", [("clip-path", "url(#\(clipID))")], paths))
+
+        // Legend, below the axes, wrapped into rows.
+        var legend: [HTMLNode] = []
+        for (row, items) in legendRows.enumerated() {
+            let y = legendTop + Double(row) * 20
+            for item in items {
+                let colour = item.index % palette.count
+                var style = "stroke: var(--lm-s\(colour), \(palette[colour]))"
+                if !dashes[colour].isEmpty { style += "; stroke-dasharray: \(dashes[colour])" }
+                let x = left + item.x
+                legend.append(.void("line", [("x1", fmt(x)), ("x2", fmt(x + 24)), ("y1", fmt(y)), ("y2", fmt(y)), ("class", "lm-series lm-s\(colour)"), ("style", style)]))
+                legend.append(.el("text", [("x", fmt(x + 30)), ("y", fmt(y)), ("class", "lm-legend-label"), ("dominant-baseline", "middle")], text: plot.series[item.index].label))
+            }
+        }
+        nodes.append(.el("g", [("class", "lm-legend")], legend))
+
+        return .el("svg", [("xmlns", "http://www.w3.org/2000/svg"), ("viewBox", "0 0 \(fmt(width)) \(fmt(height))"),
+                           ("role", "img"), ("aria-labelledby", "\(titleID) \(descID)"), ("class", "lm-plot"), ("id", plot.id + "-svg")], nodes)
+    }
+
+    /// Places legend entries left to right, wrapping rows; text width is estimated.
+    static func legendLayout(_ labels: [String], maxWidth: Double) -> [[(index: Int, x: Double)]] {
+        var rows: [[(index: Int, x: Double)]] = [[]]
+        var x = 0.0
+        for (index, label) in labels.enumerated() {
+            let w = 30 + Double(label.count) * 7.4 + 24
+            if x > 0, x + w > maxWidth {
+                rows.append([])
+                x = 0
+            }
+            rows[rows.count - 1].append((index, x))
+            x += w
+        }
+        return rows
+    }
+
+    static func fmt(_ v: Double) -> String {
+        let s = String(format: "%.2f", v)
+        // Trim trailing zeros for smaller, still deterministic output.
+        var t = Substring(s)
+        if t.contains(".") {
+            while t.hasSuffix("0") { t = t.dropLast() }
+            if t.hasSuffix(".") { t = t.dropLast() }
+        }
+        return t == "-0" ? "0" : String(t)
+    }
+
+    /// An axis: domain, mapping to [0, 1], and ticks.
+    struct Axis {
+        struct Tick { var value: Double; var label: String? }
+        var lower: Double
+        var upper: Double
+        var scale: PlotFigure.Scale
+        var ticks: [Tick] = []
+
+        init(values: [Double], scale: PlotFigure.Scale, nice: Bool) {
+            self.scale = scale
+            let usable = values.filter { $0.isFinite && (scale == .linear || $0 > 0) }
+            var lo = usable.min() ?? 0, hi = usable.max() ?? 1
+            switch scale {
+            case .linear:
+                if lo == hi { lo -= 1; hi += 1 }
+                let step = Self.niceStep((hi - lo) / 5)
+                if nice {
+                    lo = (lo / step).rounded(.down) * step
+                    hi = (hi / step).rounded(.up) * step
+                }
+                lower = lo; upper = hi
+                let decimals = max(0, Int(-floor(log10(step) + 1e-9)))
+                var k = (lo / step).rounded(.up)
+                while k * step <= hi + step * 1e-9 {
+                    let v = k * step
+                    let magnitude = max(abs(lo), abs(hi))
+                    let label = magnitude >= 1e5 || (magnitude < 1e-3 && magnitude > 0)
+                        ? NumberFormat(digits: 3, style: .scientific).string(v)
+                        : NumberFormat.minusSign(String(format: "%.\(decimals)f", abs(v) < step * 1e-9 ? 0 : v))
+                    ticks.append(Tick(value: v, label: label))
+                    k += 1
+                }
+            case .log:
+                if lo == hi { lo /= 10; hi *= 10 }
+                let e0 = Int(floor(log10(lo) + 1e-12)), e1 = Int(ceil(log10(hi) - 1e-12))
+                lower = pow(10, Double(e0)); upper = pow(10, Double(max(e1, e0 + 1)))
+                let decades = max(e1, e0 + 1) - e0
+                let every = max(1, Int((Double(decades) / 10).rounded(.up)))
+                for e in e0...max(e1, e0 + 1) {
+                    ticks.append(Tick(value: pow(10, Double(e)), label: (e - e0) % every == 0 ? Self.power(e) : nil))
+                    if every == 1, e < max(e1, e0 + 1) {
+                        for m in 2...9 { ticks.append(Tick(value: Double(m) * pow(10, Double(e)), label: nil)) }
+                    }
+                }
+            }
+        }
+
+        static func power(_ e: Int) -> String {
+            switch e {
+            case 0: "1"
+            case 1: "10"
+            default: "10" + NumberFormat.superscript(e)
+            }
+        }
+
+        static func niceStep(_ raw: Double) -> Double {
+            guard raw > 0, raw.isFinite else { return 1 }
+            let p = pow(10, floor(log10(raw)))
+            let f = raw / p
+            return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * p
+        }
+
+        func fraction(_ v: Double) -> Double {
+            switch scale {
+            case .linear: (v - lower) / (upper - lower)
+            case .log: (log10(v) - log10(lower)) / (log10(upper) - log10(lower))
+            }
+        }
+
+        func contains(_ v: Double) -> Bool { v.isFinite && (scale == .linear || v > 0) }
+    }
+}

@@ -1,0 +1,40 @@
+/// A computed table: a header row and rows of numbers, with an optional first column of keys.
+public struct TableFigure: Sendable {
+    /// The caption (may contain math placeholders).
+    public var caption: String?
+    /// Column headers (may contain math placeholders).
+    public var headers: [String]
+    /// Rows; the first cell is the row key (e.g. the timestep), the rest are values.
+    public var rows: [[Double]]
+    /// How values are formatted; the key column always prints as an integer when it is one.
+    public var format: NumberFormat
+    /// A stable id for anchors.
+    public var id: String
+}
+
+/// Renders tables as accessible HTML with right-aligned, tabular numbers.
+enum TableRenderer {
+    static func render(_ table: TableFigure, inline: (String) -> HTMLNode) -> HTMLNode {
+        let head = HTMLNode.el("thead", [], [
+            .el("tr", [], table.headers.map { .el("th", [("scope", "col")], [inline($0)]) }),
+        ])
+        let body = HTMLNode.el("tbody", [], table.rows.map { row in
+            var cells: [HTMLNode] = []
+            for (index, value) in row.enumerated() {
+                if index == 0 {
+                    let key = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : NumberFormat(digits: 6).string(value)
+                    cells.append(.el("th", [("scope", "row"), ("class", "num")], text: key))
+                } else {
+                    cells.append(.el("td", [("class", "num")], [table.format.html(value)]))
+                }
+            }
+            return .el("tr", [], cells)
+        })
+        var children: [HTMLNode] = []
+        if let caption = table.caption { children.append(.el("caption", [], [inline(caption)])) }
+        children += [head, body]
+        return .el("figure", [("class", "lm-table"), ("id", table.id)], [
+            .el("div", [("class", "lm-table-scroll")], [.el("table", [], children)]),
+        ])
+    }
+}

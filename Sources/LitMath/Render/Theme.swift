@@ -1,0 +1,82 @@
+/// The default stylesheet: readable measure, light and dark following the system, a
+/// colour-blind-safe plot palette as CSS custom properties, phone widths, print.
+enum Theme {
+    static let css = #"""
+:root {
+  --lm-bg: #fdfdfc; --lm-fg: #1d1f21; --lm-muted: #5b6168; --lm-rule: #d9dce0; --lm-accent: #0b5cad;
+  --lm-code-bg: #f3f4f6; --lm-side-bg: #f6f7f8; --lm-grid: #e3e6ea;
+  --lm-s0: #0072B2; --lm-s1: #D55E00; --lm-s2: #009E73; --lm-s3: #CC79A7;
+  --lm-s4: #E69F00; --lm-s5: #56B4E9; --lm-s6: #8C6D00; --lm-s7: #000000;
+  color-scheme: light dark;
+}
+@media (prefers-color-scheme: dark) {
+  :root {
+    --lm-bg: #15171a; --lm-fg: #e4e6e9; --lm-muted: #a3a9b1; --lm-rule: #33383e; --lm-accent: #7cb8ff;
+    --lm-code-bg: #1f2327; --lm-side-bg: #1a1d20; --lm-grid: #2b3035;
+    --lm-s0: #56B4E9; --lm-s1: #FF8A3D; --lm-s2: #3DD6A3; --lm-s3: #E9A3CF;
+    --lm-s4: #F5C242; --lm-s5: #9AD4F5; --lm-s6: #D9C36A; --lm-s7: #FFFFFF;
+  }
+}
+*, *::before, *::after { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; background: var(--lm-bg); color: var(--lm-fg);
+  font: 17px/1.6 "Charter", "Bitstream Charter", "Georgia", "DejaVu Serif", serif; }
+a { color: var(--lm-accent); }
+.lm-skip { position: absolute; left: -999px; }
+.lm-skip:focus { left: 1rem; top: 1rem; background: var(--lm-bg); padding: .5rem; z-index: 10; }
+.lm-layout { display: grid; grid-template-columns: 15rem minmax(0, 1fr); max-width: 72rem; margin: 0 auto; }
+.lm-sidebar { position: sticky; top: 0; align-self: start; height: 100vh; overflow-y: auto;
+  padding: 2rem 1.25rem; border-right: 1px solid var(--lm-rule); background: var(--lm-side-bg);
+  font: 15px/1.45 system-ui, "DejaVu Sans", sans-serif; }
+.lm-site-title { display: block; font-weight: 700; font-size: 1.1rem; color: var(--lm-fg); text-decoration: none; margin-bottom: 1rem; }
+.lm-sidebar ol { list-style: none; margin: 0; padding: 0; }
+.lm-sidebar li { margin: .35rem 0; }
+.lm-sidebar a[aria-current="page"] { font-weight: 700; color: var(--lm-fg); }
+main { padding: 2rem 2.5rem 3rem; min-width: 0; }
+article { max-width: 42rem; }
+h1, h2, h3, h4 { font-family: system-ui, "DejaVu Sans", sans-serif; line-height: 1.25; margin: 2rem 0 .75rem; }
+h1 { font-size: 2rem; margin-top: 0; }
+.lm-anchor { margin-left: .4rem; opacity: 0; text-decoration: none; color: var(--lm-muted); font-weight: 400; }
+h1:hover .lm-anchor, h2:hover .lm-anchor, h3:hover .lm-anchor, .lm-anchor:focus { opacity: 1; }
+code, pre { font: 0.88em/1.5 "DejaVu Sans Mono", ui-monospace, monospace; }
+code { background: var(--lm-code-bg); padding: .1em .3em; border-radius: 3px; }
+pre { background: var(--lm-code-bg); padding: .9rem 1rem; overflow-x: auto; border-radius: 6px; }
+pre code { background: none; padding: 0; }
+blockquote { margin: 1rem 0; padding: 0 1rem; border-left: 3px solid var(--lm-rule); color: var(--lm-muted); }
+.katex-display { overflow-x: auto; overflow-y: hidden; padding: .25rem 0; }
+figure { margin: 1.75rem 0; }
+figcaption, caption { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; color: var(--lm-muted); text-align: left; margin: .5rem 0; }
+.lm-plot { width: 100%; height: auto; display: block; font: 13px system-ui, "DejaVu Sans", sans-serif; }
+.lm-plot text { fill: var(--lm-fg); }
+.lm-plot .lm-tick { fill: var(--lm-muted); }
+.lm-plot .lm-grid { stroke: var(--lm-grid); stroke-width: 1; }
+.lm-plot .lm-minor { stroke-dasharray: 2 3; }
+.lm-plot .lm-frame { fill: none; stroke: var(--lm-muted); stroke-width: 1; }
+.lm-plot .lm-series { fill: none; stroke-width: 2.2; stroke-linejoin: round; stroke-linecap: round; }
+.lm-table-scroll { overflow-x: auto; }
+table { border-collapse: collapse; font: 15px/1.4 system-ui, "DejaVu Sans", sans-serif; font-variant-numeric: tabular-nums; }
+th, td { padding: .35rem .8rem; border-bottom: 1px solid var(--lm-rule); }
+thead th { border-bottom: 2px solid var(--lm-fg); text-align: right; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+caption { caption-side: top; }
+.lm-pager { display: flex; justify-content: space-between; gap: 1rem; max-width: 42rem; margin-top: 3rem;
+  padding-top: 1rem; border-top: 1px solid var(--lm-rule); font-family: system-ui, "DejaVu Sans", sans-serif; }
+.lm-pager span { display: block; font-size: .8rem; color: var(--lm-muted); }
+.lm-next { margin-left: auto; text-align: right; }
+.lm-footer { max-width: 72rem; margin: 0 auto; padding: 1.5rem 2.5rem; color: var(--lm-muted);
+  font: 13px system-ui, "DejaVu Sans", sans-serif; border-top: 1px solid var(--lm-rule); }
+@media (max-width: 50rem) {
+  .lm-layout { display: block; }
+  .lm-sidebar { position: static; height: auto; border-right: none; border-bottom: 1px solid var(--lm-rule); padding: 1rem; }
+  .lm-sidebar ol { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
+  main { padding: 1.25rem 1rem 2rem; }
+  body { font-size: 16px; }
+}
+@media print {
+  .lm-sidebar, .lm-pager, .lm-skip, .lm-anchor { display: none; }
+  .lm-layout { display: block; }
+  body { background: #fff; color: #000; }
+  a { color: inherit; }
+}
+"""#
+}

@@ -1,0 +1,201 @@
+import Foundation
+
+/// Builds a site: discover articles, parse them and run their directives, typeset every
+/// formula in one KaTeX process, render pages, and write the output atomically.
+///
+/// Every diagnostic of the build is collected; if any is an error, nothing is written.
+public struct SiteBuilder: Sendable {
+    /// Where articles are read from.
+    public var contentDirectory: URL
+    /// Where the site is written.
+    public var outputDirectory: URL
+    /// KaTeX (node + Debian's katex).
+    public var katex: KaTeX
+    /// Debian's KaTeX stylesheet and fonts, copied into the site so it works offline.
+    public var katexAssets: URL
+    /// Called with each step's name as it starts (for progress output).
+    public var progress: @Sendable (String) -> Void
+
+    /// Creates a builder with the default KaTeX locations.
+    public init(contentDirectory: URL, outputDirectory: URL, katex: KaTeX = KaTeX(),
+                katexAssets: URL = URL(fileURLWithPath: "/usr/share/javascript/katex"),
+                progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.contentDirectory = contentDirectory
+        self.outputDirectory = outputDirectory
+        self.katex = katex
+        self.katexAssets = katexAssets
+        self.progress = progress
+    }
+
+    /// The outcome of a build.
+    public struct Report: Sendable {
+        /// Everything found wrong, errors and warnings.
+        public var diagnostics: [Diagnostic]
+        /// Source text by display path, for printing source lines under diagnostics.
+        public var sources: [String: String]
+        /// Number of pages written (0 when the build failed).
+        public var pagesWritten: Int
+        /// Whether the failure was in the setup (missing tools, unreadable folders) rather than the content.
+        public var isSetupFailure: Bool
+        /// Whether the build succeeded and wrote the output.
+        public var succeeded: Bool { !diagnostics.containsErrors }
+    }
+
+    /// Renders the site in memory: output path → bytes, plus diagnostics.
+    public func render() -> (files: [String: Data], report: Report) {
+        var report = Report(diagnostics: [], sources: [:], pagesWritten: 0, isSetupFailure: false)
+        func setupFailure(_ message: String) -> (files: [String: Data], report: Report) {
+            report.diagnostics.append(.error("setup", message, at: nil))
+            report.isSetupFailure = true
+            return ([:], report)
+        }
+
+        progress("discover articles")
+        let sources: [ContentSource]
+        do {
+            sources = try ContentSource.discover(in: contentDirectory)
+        } catch {
+            return setupFailure("\(error)")
+        }
+        if sources.isEmpty {
+            return setupFailure("no Markdown articles (*.md) in '\(Self.displayPath(contentDirectory))'")
+        }
+
+        progress("parse \(sources.count) articles and run directives")
+        var pages: [Page] = []
+        for source in sources {
+            let display = Self.displayPath(source.url)
+            let text: String
+            switch ContentSource.decode(source.data) {
+            case let .success(decoded): text = decoded
+            case let .failure(position):
+                report.diagnostics.append(.error("source.utf8", "file is not valid UTF-8 (first bad byte at offset \(position.offset))",
+                                                 at: SourceLocation(file: display, line: position.line, column: position.column)))
+                continue
+            }
+            report.sources[display] = text
+            let (page, diagnostics) = PageParser.parse(text: text, sourcePath: source.relativePath, displayPath: display)
+            report.diagnostics += diagnostics
+            if !page.frontMatter.draft { pages.append(page) }
+        }
+
+        progress("typeset math")
+        var requests: [KaTeX.Request] = []
+        var requestIndex: [KaTeX.Request: Int] = [:]
+        var pageRequests: [[Int]] = []
+        for page in pages {
+            pageRequests.append(page.math.map { span in
+                let request = KaTeX.Request(tex: span.tex, display: span.display)
+                if let i = requestIndex[request] { return i }
+                requests.append(request)
+                requestIndex[request] = requests.count - 1
+                return requests.count - 1
+            })
+        }
+        let outcomes: [KaTeX.Outcome]
+        do {
+            outcomes = try katex.render(requests)
+        } catch {
+            return setupFailure("\(error)")
+        }
+        for (page, indices) in zip(pages, pageRequests) {
+            for (span, index) in zip(page.math, indices) {
+                switch outcomes[index] {
+                case let .failure(message, offset):
+                    report.diagnostics.append(.error("math.katex", "cannot typeset \(span.display ? "display" : "inline") math: \(message)",
+                                                     at: Self.location(of: offset, in: span)))
+                case let .success(_, warnings):
+                    for warning in warnings {
+                        report.diagnostics.append(.warning("math.katex-strict", warning, at: span.location))
+                    }
+                }
+            }
+        }
+
+        guard !report.diagnostics.containsErrors else { return ([:], report) }
+
+        progress("render pages")
+        let ordered = pages.sorted { a, b in
+            let ai = a.sourcePath == "index.md" ? Int.min : (a.frontMatter.order ?? Int.max)
+            let bi = b.sourcePath == "index.md" ? Int.min : (b.frontMatter.order ?? Int.max)
+            return (ai, a.title, a.sourcePath) < (bi, b.title, b.sourcePath)
+        }
+        let siteTitle = pages.first { $0.sourcePath == "index.md" }?.title ?? "litmath"
+        let template = PageTemplate(siteTitle: siteTitle, navigation: ordered.map { .init(title: $0.title, path: $0.outputPath) })
+        var files: [String: Data] = [:]
+        for (page, indices) in zip(pages, pageRequests) {
+            let html = PageRenderer.render(page, template: template) { i in
+                if case let .success(html, _) = outcomes[indices[i]] { return html }
+                return ""
+            }
+            files[page.outputPath] = Data(html.utf8)
+        }
+        report.pagesWritten = pages.count
+
+        progress("copy assets")
+        files["assets/litmath.css"] = Data(Theme.css.utf8)
+        do {
+            try copyKaTeXAssets(into: &files)
+        } catch {
+            return setupFailure("\(error)")
+        }
+        return (files, report)
+    }
+
+    /// Builds and, when there are no errors, writes the output.
+    public func build() -> Report {
+        var (files, report) = render()
+        guard report.succeeded else {
+            report.pagesWritten = 0
+            return report
+        }
+        progress("write \(Self.displayPath(outputDirectory))")
+        do {
+            try OutputWriter.write(files, to: outputDirectory)
+        } catch {
+            report.diagnostics.append(.error("output", "cannot write the site: \(error)", at: nil))
+            report.isSetupFailure = true
+            report.pagesWritten = 0
+        }
+        return report
+    }
+
+    private func copyKaTeXAssets(into files: inout [String: Data]) throws {
+        let fm = FileManager.default
+        let css = katexAssets.appendingPathComponent("katex.min.css")
+        guard let stylesheet = fm.contents(atPath: css.path) else {
+            throw OutputWriter.Failure(description: "KaTeX stylesheet not found at '\(css.path)'; install it with 'apt-get install libjs-katex'")
+        }
+        files["assets/katex/katex.min.css"] = stylesheet
+        let fonts = katexAssets.appendingPathComponent("fonts").resolvingSymlinksInPath()
+        for name in try fm.contentsOfDirectory(atPath: fonts.path).sorted() where name.hasPrefix("KaTeX_") {
+            files["assets/katex/fonts/" + name] = fm.contents(atPath: fonts.appendingPathComponent(name).path)
+        }
+    }
+
+    /// A formula's error position: the span's start advanced by KaTeX's UTF-16 offset into the TeX.
+    static func location(of offset: Int?, in span: MathSpan) -> SourceLocation {
+        guard let offset, offset > 0 else { return span.location }
+        var location = span.location
+        var consumed = 0
+        for scalar in span.tex.unicodeScalars {
+            if consumed >= offset { break }
+            consumed += scalar.utf16.count
+            if scalar == "\n" {
+                location.line += 1
+                location.column = 1
+            } else {
+                location.column += 1
+            }
+        }
+        return location
+    }
+
+    /// A path relative to the working directory when it is inside it, else absolute.
+    static func displayPath(_ url: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        if path.hasPrefix(cwd + "/") { return String(path.dropFirst(cwd.count + 1)) }
+        return path
+    }
+}
