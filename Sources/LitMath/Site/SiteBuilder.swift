@@ -61,20 +61,37 @@ public struct SiteBuilder: Sendable {
             return setupFailure("no Markdown articles (*.md) in '\(Self.displayPath(contentDirectory))'")
         }
 
-        progress("parse \(sources.count) articles and run directives")
-        var pages: [Page] = []
+        var texts: [(path: String, display: String, text: String)] = []
         for source in sources {
             let display = Self.displayPath(source.url)
-            let text: String
             switch ContentSource.decode(source.data) {
-            case let .success(decoded): text = decoded
+            case let .success(decoded):
+                texts.append((source.relativePath, display, decoded))
             case let .failure(position):
                 report.diagnostics.append(.error("source.utf8", "file is not valid UTF-8 (first bad byte at offset \(position.offset))",
                                                  at: SourceLocation(file: display, line: position.line, column: position.column)))
-                continue
             }
+        }
+        var (files, rendered) = render(texts)
+        rendered.diagnostics = report.diagnostics + rendered.diagnostics
+        if rendered.diagnostics.containsErrors { files = [:] }
+        return (files, rendered)
+    }
+
+    /// Renders a site from article texts (path relative to the content folder, path for
+    /// diagnostics, text), touching no files except KaTeX's assets: the whole pipeline in memory.
+    public func render(_ texts: [(path: String, display: String, text: String)]) -> (files: [String: Data], report: Report) {
+        var report = Report(diagnostics: [], sources: [:], pagesWritten: 0, isSetupFailure: false)
+        func setupFailure(_ message: String) -> (files: [String: Data], report: Report) {
+            report.diagnostics.append(.error("setup", message, at: nil))
+            report.isSetupFailure = true
+            return ([:], report)
+        }
+        progress("parse \(texts.count) articles and run directives")
+        var pages: [Page] = []
+        for (path, display, text) in texts {
             report.sources[display] = text
-            let (page, diagnostics) = PageParser.parse(text: text, sourcePath: source.relativePath, displayPath: display)
+            let (page, diagnostics) = PageParser.parse(text: text, sourcePath: path, displayPath: display)
             report.diagnostics += diagnostics
             if !page.frontMatter.draft { pages.append(page) }
         }

@@ -1,0 +1,129 @@
+import DiffusionSchedulers
+import Testing
+@testable import LitMath
+
+@Suite("Scheduler directives")
+struct DirectiveTests {
+    static let plot = """
+    # Plot
+
+    ```scheduler plot
+    title: Signal
+    y: alpha_cumprod
+    y_scale: log
+    series:
+      - {label: linear, beta_schedule: linear}
+      - {label: cosine, beta_schedule: squaredcos_cap_v2}
+    ```
+    """
+
+    @Test("A plot has one path per series, its title and description, and decade ticks on a log axis")
+    func plotStructure() {
+        let (html, diagnostics) = TestSite.article(Self.plot)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(html.occurrences(of: "<path ") == 2)
+        #expect(html.contains("<title id=\"fig-1-title\">Signal</title>"))
+        #expect(html.contains("<desc id=\"fig-1-desc\">"))
+        #expect(html.contains(">10⁻⁵</text>"))
+        #expect(html.contains(">linear</text>") && html.contains(">cosine</text>"))
+    }
+
+    @Test("A plotted line goes through the library's values")
+    func plotFollowsTheLibrary() throws {
+        let (html, _) = TestSite.article("""
+        ```scheduler plot
+        y: beta
+        ```
+        """)
+        // The linear schedule's betas rise from beta_start to beta_end; the y axis gets the nice
+        // bounds 0 and 0.02, so the path starts at the library's first beta and ends at the top.
+        let schedule = try NoiseSchedule()
+        let top = 16.0, height = 320.0, left = 78.0
+        let y0 = top + height * (1 - Double(schedule.betas[0]) / 0.02)
+        let d = try #require(html.components(separatedBy: "<path d=\"").dropFirst().first?.prefix(while: { $0 != "\"" }))
+        #expect(d.hasPrefix("M\(SVGPlotRenderer.fmt(left)) \(SVGPlotRenderer.fmt(y0))L"), "\(d.prefix(40))")
+        #expect(String(d).occurrences(of: "L") == schedule.betas.count - 1)
+        #expect(d.hasSuffix("L696 16"))
+    }
+
+    @Test("A table shows the library's numbers at the requested timesteps")
+    func tableNumbers() throws {
+        let (html, diagnostics) = TestSite.article("""
+        ```scheduler table
+        t: [0, 999]
+        columns: [beta, alpha_cumprod]
+        digits: 4
+        ```
+        """)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let schedule = try NoiseSchedule()
+        let format = NumberFormat(digits: 4)
+        for value in [schedule.betas[0], schedule.alphasCumprod[0], schedule.betas[999], schedule.alphasCumprod[999]] {
+            #expect(html.contains(format.html(Double(value)).rendered))
+        }
+        #expect(html.contains("4.036 × 10<sup>−5</sup>"))
+    }
+
+    struct BadCase: Sendable, CustomStringConvertible {
+        var name: String
+        var body: String
+        var expected: String
+        var note: String?
+        var description: String { name }
+    }
+
+    static let badCases: [BadCase] = [
+        BadCase(name: "misspelt configuration key", body: "y: beta\nbeta_shedule: linear\n",
+                expected: "content/x.md:5:1: error: unknown key 'beta_shedule' in 'scheduler plot'", note: "did you mean 'beta_schedule'?"),
+        BadCase(name: "misspelt plot key", body: "y: beta\ny_scael: log\n",
+                expected: "content/x.md:5:1: error: unknown key 'y_scael' in 'scheduler plot'", note: "did you mean 'y_scale'?"),
+        BadCase(name: "bad YAML", body: "y: beta\nseries: [a, b\n",
+                expected: "content/x.md:6:1: error: invalid YAML in 'scheduler plot':", note: nil),
+        BadCase(name: "unknown beta schedule", body: "y: beta\nbeta_schedule: cosine\n",
+                expected: "content/x.md:5:1: error:", note: nil),
+        BadCase(name: "unknown quantity", body: "y: alpha_cumprd\n",
+                expected: "content/x.md:4:4: error: unknown quantity 'alpha_cumprd'", note: "did you mean 'alpha_cumprod'?"),
+        BadCase(name: "missing y", body: "title: nothing to plot\n",
+                expected: "content/x.md:4:1: error: 'scheduler plot' needs a 'y' key", note: nil),
+        BadCase(name: "bad scale", body: "y: beta\ny_scale: logarithmic\n",
+                expected: "content/x.md:5:10: error: 'logarithmic' is not a valid 'y_scale'", note: nil),
+        BadCase(name: "unknown scheduler", body: "y: beta\nscheduler: DPPM\n",
+                expected: "content/x.md:5:12: error: unknown scheduler 'DPPM'", note: "did you mean 'DDPM'?"),
+    ]
+
+    @Test("Malformed directives are errors at the offending line and column", arguments: badCases)
+    func badDirective(_ bad: BadCase) {
+        let markdown = "# Title\n\n```scheduler plot\n" + bad.body + "```\n"
+        let (_, diagnostics) = TestSite.article(markdown)
+        let errors = diagnostics.filter { $0.severity == .error }
+        #expect(errors.count == 1, "\(diagnostics)")
+        #expect(errors.first?.description.hasPrefix(bad.expected) == true, "\(errors.first?.description ?? "no error")")
+        if let note = bad.note {
+            #expect(errors.first?.notes.contains(note) == true, "\(errors.first?.notes ?? [])")
+        }
+    }
+
+    @Test("Every bad block of a page is reported, not only the first")
+    func allErrorsCollected() {
+        let markdown = "```scheduler plot\ny: bta\n```\n\ntext\n\n```scheduler table\nt: [0]\ncolumns: [alpa]\n```\n\n```scheduler histogram\n```\n"
+        let (_, diagnostics) = TestSite.article(markdown)
+        #expect(diagnostics.filter { $0.severity == .error }.map(\.location?.line) == [2, 9, 12])
+    }
+
+    @Test("A timestep outside the schedule is an error at that timestep")
+    func timestepOutOfRange() {
+        let (_, diagnostics) = TestSite.article("```scheduler table\nt: [0, 1000]\ncolumns: [beta]\n```\n")
+        #expect(diagnostics.map(\.description) == ["content/x.md:2:8: error: timestep 1000 is outside the schedule (0…999)"])
+    }
+}
+
+@Suite("Number formatting")
+struct NumberFormatTests {
+    @Test("Significant digits, scientific notation outside [1e-3, 1e5), Unicode minus", arguments: [
+        (4.035830352222547e-05, "4.036×10⁻⁵"), (0.07858723402023315, "0.07859"), (0.9998999834060669, "0.9999"),
+        (1.0, "1.000"), (123456.0, "1.235×10⁵"), (-0.5, "−0.5000"), (0.0, "0"),
+    ])
+    func formatting(_ value: Double, _ expected: String) {
+        #expect(NumberFormat(digits: 4).string(value) == expected)
+    }
+}
