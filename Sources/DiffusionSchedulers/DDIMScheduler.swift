@@ -154,44 +154,24 @@ public final class DDIMScheduler {
 
         let batch = sample.shape.isEmpty ? 1 : sample.shape[0]
         let itemCount = batch > 0 ? count / batch : 0
-        let prediction = config.predictionType
-        let sqrtAlpha = estimate.sqrtAlpha, sqrtBeta = estimate.sqrtBeta
+        let kernel = DDIMKernel(
+            prediction: config.predictionType, sqrtAlpha: estimate.sqrtAlpha, sqrtBeta: estimate.sqrtBeta,
+            originalCoeff: originalCoeff, directionCoeff: directionCoeff, std: std, addsNoise: addsNoise,
+            useClippedModelOutput: useClippedModelOutput)
         sample.scalars.withUnsafeBufferPointer { x in
             modelOutput.scalars.withUnsafeBufferPointer { m in
                 output.predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
                     output.prevSample.scalars.withUnsafeMutableBufferPointer { prev in
-                        var thresholds: [Float]? = nil
                         if let threshold = estimate.threshold {
+                            // Dynamic thresholding needs the quantile of the whole x₀ first: two passes.
                             for i in 0..<count { x0[i] = estimate.unclipped(sample: x[i], modelOutput: m[i]) }
-                            thresholds = DynamicThresholding.thresholds(
+                            let thresholds = DynamicThresholding.thresholds(
                                 UnsafeBufferPointer(x0), batch: batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
-                        }
-                        for b in 0..<batch {
-                            let s = thresholds?[b]
-                            for i in (b * itemCount)..<((b + 1) * itemCount) {
-                                let xi = x[i], mi = m[i]
-                                let predicted: Float
-                                if let s {
-                                    predicted = TorchNumerics.clamp(x0[i], -s, s) / s
-                                } else {
-                                    predicted = estimate.estimate(sample: xi, modelOutput: mi)
-                                }
-                                x0[i] = predicted
-                                // ε as diffusers derives it for each prediction type (from the unclipped x₀ for
-                                // `sample`, which is the model output itself), or from the clipped x₀ on request.
-                                let epsilon: Float
-                                if useClippedModelOutput {
-                                    epsilon = (xi - sqrtAlpha * predicted) / sqrtBeta
-                                } else {
-                                    switch prediction {
-                                    case .epsilon: epsilon = mi
-                                    case .sample: epsilon = (xi - sqrtAlpha * mi) / sqrtBeta
-                                    case .vPrediction: epsilon = sqrtAlpha * mi + sqrtBeta * xi
-                                    }
-                                }
-                                let value = originalCoeff * predicted + directionCoeff * epsilon
-                                prev[i] = addsNoise ? value + std * prev[i] : value
+                            for b in 0..<batch {
+                                kernel.run(x, m, x0, prev, range: (b * itemCount)..<((b + 1) * itemCount), thresholds[b])
                             }
+                        } else {
+                            kernel.run(x, m, x0, prev, range: 0..<count, clipRange: estimate.clipRange)
                         }
                     }
                 }

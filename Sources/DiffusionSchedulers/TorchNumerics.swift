@@ -77,9 +77,12 @@ extension TorchNumerics {
 
 extension TorchNumerics {
     /// `torch.clamp(x, lo, hi)` for lo ≤ hi: NaN passes through, as in torch.
+    ///
+    /// Written as two selects so each compiles to one `maxps`/`minps`, which keep NaN.
     @inline(__always)
     static func clamp(_ x: Float, _ lo: Float, _ hi: Float) -> Float {
-        x < lo ? lo : (x > hi ? hi : x)
+        let above = x < lo ? lo : x
+        return above > hi ? hi : above
     }
 
     /// `torch.sqrt(x)` / `x ** 0.5` on float32 as the reference torch build computes it.
