@@ -131,10 +131,10 @@ public final class DDIMScheduler {
         let count = sample.count
         let addsNoise = eta > 0
         if output.prevSample.scalars.count != count || output.prevSample.shape != sample.shape {
-            output.prevSample = Tensor(uncheckedShape: sample.shape, scalars: [Float](repeating: 0, count: count))
+            output.prevSample = Tensor(uncheckedShape: sample.shape, scalars: Self.uninitialized(count))
         }
         if output.predOriginalSample.scalars.count != count || output.predOriginalSample.shape != sample.shape {
-            output.predOriginalSample = Tensor(uncheckedShape: sample.shape, scalars: [Float](repeating: 0, count: count))
+            output.predOriginalSample = Tensor(uncheckedShape: sample.shape, scalars: Self.uninitialized(count))
         }
         if addsNoise {
             if let varianceNoise {
@@ -177,6 +177,11 @@ public final class DDIMScheduler {
                 }
             }
         }
+    }
+
+    /// Storage the fused pass overwrites completely before reading, so zero-filling it would be wasted work.
+    private static func uninitialized(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     private func alphaProdPrevious(_ prevTimestep: Int) throws(SchedulerError) -> Float {
