@@ -177,8 +177,9 @@ public enum DirectiveRunner {
         if !allowsNonFinite {
             for record in records {
                 if let bad = record.values.firstIndex(where: { !$0.isFinite }) {
-                    diagnostics.append(.error("directive.nonfinite", "'\(record.key)' has \(record.values[bad]) at position \(bad); add 'allow_nonfinite: true' if that is expected",
-                                              at: block.location))
+                    let position = record.positions.map { "\(record.positionName) = \(Expectations.number($0[bad]))" } ?? "position \(bad)"
+                    diagnostics.append(.error("directive.nonfinite", "directive '\(id)': '\(record.key)' is \(record.values[bad]) at \(position)",
+                                              at: block.location, notes: ["add 'allow_nonfinite: true' to the directive if that is expected"]))
                 }
             }
         }
