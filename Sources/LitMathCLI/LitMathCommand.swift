@@ -30,10 +30,21 @@ struct Build: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The folder to write the site into (replaced as a whole).", valueName: "dir"))
     var output: String = "site"
 
+    @Option(name: .long, help: ArgumentHelp("The cache of typeset formulas and directive results.", valueName: "dir"))
+    var cache: String = ".litmath-cache"
+
+    @Flag(name: .long, help: "Do not read or write the cache.")
+    var noCache = false
+
+    @Flag(name: .long, help: "Empty the cache first: a full build.")
+    var clean = false
+
     func run() throws {
         let action = BuildAction(
             content: URL(fileURLWithPath: content),
             output: URL(fileURLWithPath: output),
+            cache: noCache ? nil : URL(fileURLWithPath: cache),
+            clean: clean,
             showsProgress: isatty(STDERR_FILENO) != 0,
             log: { FileHandle.standardError.write(Data($0.utf8)) })
         let status = action.run()

@@ -1,12 +1,12 @@
 /// A computed line plot, ready to draw.
-public struct PlotFigure: Sendable {
+public struct PlotFigure: Sendable, Codable {
     /// Linear or logarithmic axis.
-    public enum Scale: String, Sendable, CaseIterable {
+    public enum Scale: String, Sendable, CaseIterable, Codable {
         case linear, log
     }
 
     /// One line.
-    public struct Series: Sendable {
+    public struct Series: Sendable, Codable {
         /// The legend label (plain text).
         public var label: String
         /// x values.

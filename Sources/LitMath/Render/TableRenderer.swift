@@ -1,5 +1,5 @@
 /// A computed table: a header row and rows of numbers, with an optional first column of keys.
-public struct TableFigure: Sendable {
+public struct TableFigure: Sendable, Codable {
     /// The caption (may contain math placeholders).
     public var caption: String?
     /// Column headers (may contain math placeholders).

@@ -28,7 +28,7 @@ public struct Page: Sendable {
 /// Parses one article: front matter, math protection, cmark, directives, inline values.
 /// Pure: text in, page and diagnostics out.
 public enum PageParser {
-    public static func parse(text: String, sourcePath: String, displayPath: String) -> (Page, [Diagnostic]) {
+    public static func parse(text: String, sourcePath: String, displayPath: String, cache: BuildCache? = nil) -> (Page, [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
         let (matter, body, matterDiagnostics) = FrontMatterParser.split(text, file: displayPath)
         diagnostics += matterDiagnostics
@@ -39,6 +39,8 @@ public enum PageParser {
 
         var context = DirectiveContext()
         var directives: [DirectiveResult] = []
+        // What a directive's result depends on besides its own body: the definitions before it.
+        var definitionSources: [String] = []
         // Labels may hold math: protect it like the article's own.
         func protect(_ label: String, at location: SourceLocation) -> String {
             let r = MathExtractor.extract(label, file: displayPath, firstIndex: math.count, origin: location)
@@ -51,8 +53,22 @@ public enum PageParser {
                 switch block {
                 case let .codeBlock(info, literal, line, column):
                     guard let directive = DirectiveBlock.from(info: info, body: literal, file: displayPath, line: line, column: column) else { continue }
-                    switch DirectiveRunner.run(directive, context: &context) {
+                    let ordinal = (context.ordinals[directive.kind] ?? 0) + 1
+                    let key = cache?.directiveKey(directive, definitions: definitionSources + ["#\(ordinal)"])
+                    let outcome: Result<DirectiveResult, DirectiveFailure>
+                    if directive.kind != "define", let key, let cached = cache?.directive(key, for: directive),
+                       !context.usedIDs.contains(cached.id) {
+                        context.ordinals[directive.kind] = ordinal
+                        context.usedIDs.insert(cached.id)
+                        outcome = .success(cached)
+                    } else {
+                        outcome = DirectiveRunner.run(directive, context: &context)
+                        if directive.kind == "define" { definitionSources.append(directive.body) }
+                        if case let .success(result) = outcome, directive.kind != "define", let key { cache?.storeDirective(result, key: key) }
+                    }
+                    switch outcome {
                     case var .success(result):
+                        diagnostics += result.warnings
                         switch result.output {
                         case var .table(table):
                             table.caption = table.caption.map { protect($0, at: directive.location) }

@@ -15,11 +15,14 @@ public struct SiteBuilder: Sendable {
     public var katexAssets: URL
     /// Called with each step's name as it starts (for progress output).
     public var progress: @Sendable (String) -> Void
+    /// The cache of typeset formulas and directive results; `nil` computes everything.
+    public var cache: BuildCache?
 
     /// Creates a builder with the default KaTeX locations.
     public init(contentDirectory: URL, outputDirectory: URL, katex: KaTeX = KaTeX(),
                 katexAssets: URL = URL(fileURLWithPath: "/usr/share/javascript/katex"),
-                progress: @escaping @Sendable (String) -> Void = { _ in }) {
+                cache: BuildCache? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.cache = cache
         self.contentDirectory = contentDirectory
         self.outputDirectory = outputDirectory
         self.katex = katex
@@ -39,6 +42,8 @@ public struct SiteBuilder: Sendable {
         public var isSetupFailure: Bool
         /// The parsed pages (with their directive results and inline values).
         public var pages: [Page] = []
+        /// Whether the output already held exactly what the build produced (nothing was written).
+        public var upToDate = false
         /// Whether the build succeeded and wrote the output.
         public var succeeded: Bool { !diagnostics.containsErrors }
     }
@@ -93,7 +98,7 @@ public struct SiteBuilder: Sendable {
         var pages: [Page] = []
         for (path, display, text) in texts {
             report.sources[display] = text
-            let (page, diagnostics) = PageParser.parse(text: text, sourcePath: path, displayPath: display)
+            let (page, diagnostics) = PageParser.parse(text: text, sourcePath: path, displayPath: display, cache: cache)
             report.diagnostics += diagnostics
             if !page.frontMatter.draft { pages.append(page) }
         }
@@ -111,15 +116,32 @@ public struct SiteBuilder: Sendable {
                 return requests.count - 1
             })
         }
-        let outcomes: [KaTeX.Outcome]
-        do {
-            outcomes = try katex.render(requests)
-        } catch {
-            return setupFailure("\(error)")
+        var outcomes = [KaTeX.Outcome?](repeating: nil, count: requests.count)
+        let katexVersion = cache == nil ? "" : katex.version
+        var keys: [String] = []
+        if let cache {
+            keys = requests.map { cache.formulaKey($0, katexVersion: katexVersion) }
+            for (i, key) in keys.enumerated() {
+                if let html = cache.formula(key) { outcomes[i] = .success(html: html, warnings: []) }
+            }
         }
+        let missing = outcomes.indices.filter { outcomes[$0] == nil }
+        if !missing.isEmpty {
+            do {
+                let fresh = try katex.render(missing.map { requests[$0] })
+                for (i, outcome) in zip(missing, fresh) {
+                    outcomes[i] = outcome
+                    // Formulas with warnings are not cached, so their warnings show on every build.
+                    if let cache, case let .success(html, warnings) = outcome, warnings.isEmpty { cache.storeFormula(html, key: keys[i]) }
+                }
+            } catch {
+                return setupFailure("\(error)")
+            }
+        }
+        let typeset = outcomes.map { $0 ?? .failure(message: "not typeset", offset: nil) }
         for (page, indices) in zip(pages, pageRequests) {
             for (span, index) in zip(page.math, indices) {
-                switch outcomes[index] {
+                switch typeset[index] {
                 case let .failure(message, offset):
                     report.diagnostics.append(.error("math.katex", "cannot typeset \(span.display ? "display" : "inline") math: \(message)",
                                                      at: Self.location(of: offset, in: span)))
@@ -144,7 +166,7 @@ public struct SiteBuilder: Sendable {
         var files: [String: Data] = [:]
         for (page, indices) in zip(pages, pageRequests) {
             let html = PageRenderer.render(page, template: template) { i in
-                if case let .success(html, _) = outcomes[indices[i]] { return html }
+                if case let .success(html, _) = typeset[indices[i]] { return html }
                 return ""
             }
             files[page.outputPath] = Data(html.utf8)
@@ -175,6 +197,10 @@ public struct SiteBuilder: Sendable {
         var (files, report) = render()
         guard report.succeeded else {
             report.pagesWritten = 0
+            return report
+        }
+        if OutputWriter.isCurrent(files, at: outputDirectory) {
+            report.upToDate = true
             return report
         }
         progress("write \(Self.displayPath(outputDirectory))")
