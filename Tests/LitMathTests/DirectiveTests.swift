@@ -22,8 +22,8 @@ struct DirectiveTests {
         let (html, diagnostics) = TestSite.article(Self.plot)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         #expect(html.occurrences(of: "<path ") == 2)
-        #expect(html.contains("<title id=\"fig-1-title\">Signal</title>"))
-        #expect(html.contains("<desc id=\"fig-1-desc\">"))
+        #expect(html.contains("<title id=\"fig-plot-1-title\">Signal</title>"))
+        #expect(html.contains("<desc id=\"fig-plot-1-desc\">"))
         #expect(html.contains(">10⁻⁵</text>"))
         #expect(html.contains(">linear</text>") && html.contains(">cosine</text>"))
     }

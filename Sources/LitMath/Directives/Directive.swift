@@ -29,15 +29,67 @@ public struct DirectiveBlock: Sendable, Equatable {
 public enum DirectiveOutput: Sendable {
     case plot(PlotFigure)
     case table(TableFigure)
+    /// A `scheduler define` block: shown as the configuration it names.
+    case definition(name: String, yaml: String)
+    /// A `scheduler value` block: one number with a label.
+    case value(label: String, value: Double, format: NumberFormat)
+}
+
+/// A directive's computed numbers, by a stable key, for `check` to compare with the recorded
+/// expectations.
+public struct ValueRecord: Sendable, Equatable {
+    /// A key unique within the directive, e.g. a series label or a table column header.
+    public var key: String
+    /// The values, in order.
+    public var values: [Double]
+}
+
+/// How closely recomputed values must match their recorded expectations:
+/// `|new − old| ≤ atol + rtol·|old|`.
+public struct Tolerance: Sendable, Equatable {
+    public var rtol: Double
+    public var atol: Double
+    /// The documented defaults: values are recomputed in Float32 by deterministic code, so only
+    /// rounding-level drift (a few float32 ulps) is accepted.
+    public static let standard = Tolerance(rtol: 1e-6, atol: 1e-12)
+}
+
+/// A directive that ran: its stable id, where it is, what to render and what to verify.
+public struct DirectiveResult: Sendable {
+    /// `id:` when the author gave one, else the kind and its ordinal on the page (`plot-1`).
+    public var id: String
+    /// The directive block.
+    public var block: DirectiveBlock
+    /// What to render.
+    public var output: DirectiveOutput
+    /// The numbers to verify.
+    public var records: [ValueRecord]
+    /// How closely they must match.
+    public var tolerance: Tolerance
+    /// The allowed-non-finite flag (`allow_nonfinite: true`).
+    public var allowsNonFinite: Bool
+}
+
+/// What a directive may refer to: the scheduler definitions made earlier on the page.
+public struct DirectiveContext: Sendable {
+    var definitions: [String: SchedulerSpec] = [:]
+    /// Ordinals per kind, for default ids.
+    var ordinals: [String: Int] = [:]
+    /// Ids used so far on the page.
+    var usedIDs: Set<String> = []
+
+    public init() {}
 }
 
 /// Parses and runs scheduler directives against DiffusionSchedulers.
 public enum DirectiveRunner {
     /// The directive kinds this version understands.
-    static let kinds = ["plot", "table"]
+    static let kinds = ["plot", "table", "value", "define"]
+    /// Keys every directive accepts.
+    static let commonKeys = ["id", "rtol", "atol", "allow_nonfinite"]
 
-    /// Runs one directive; `index` makes its figure id unique on the page.
-    public static func run(_ block: DirectiveBlock, index: Int) -> Result<DirectiveOutput, DirectiveFailure> {
+    /// Runs one directive in the page's context (which a `define` block extends).
+    public static func run(_ block: DirectiveBlock, context: inout DirectiveContext) -> Result<DirectiveResult, DirectiveFailure> {
         var diagnostics: [Diagnostic] = []
         guard kinds.contains(block.kind) else {
             var notes: [String] = []
@@ -46,10 +98,11 @@ public enum DirectiveRunner {
             let message = block.kind.isEmpty ? "scheduler directive needs a kind, as in '```scheduler plot'" : "unknown directive kind '\(block.kind)'"
             return .failure(DirectiveFailure([.error("directive.kind", message, at: block.location, notes: notes)]))
         }
-        let file = block.file, firstLine = block.line
-        // Marks are 1-based within the body; the body starts on the line after the fence.
+        let file = block.file, firstLine = block.line, indent = block.column - 1
+        // Marks are 1-based within the body; the body starts on the line after the fence and is
+        // indented like the fence (inside a list item, say).
         let place: @Sendable (Yams.Mark?) -> SourceLocation = { mark in
-            SourceLocation(file: file, line: firstLine + (mark?.line ?? 1), column: mark?.column ?? 1)
+            SourceLocation(file: file, line: firstLine + (mark?.line ?? 1), column: (mark?.column ?? 1) + indent)
         }
         let root: Yams.Node?
         do {
@@ -57,19 +110,77 @@ public enum DirectiveRunner {
         } catch {
             let (message, line, column) = YAMLErrors.describe(error)
             return .failure(DirectiveFailure([.error("directive.yaml", "invalid YAML in 'scheduler \(block.kind)': \(message)",
-                                                     at: SourceLocation(file: file, line: firstLine + line, column: column))]))
+                                                     at: SourceLocation(file: file, line: firstLine + line, column: column + indent))]))
         }
         guard let root, let map = YAMLMap(root, place: place) else {
             return .failure(DirectiveFailure([.error("directive.body", "'scheduler \(block.kind)' needs a YAML mapping of keys to values",
                                                      at: place(root?.mark))]))
         }
-        let id = "fig-\(index + 1)"
-        let output: DirectiveOutput?
-        switch block.kind {
-        case "plot": output = PlotDirective.run(map, id: id, diagnostics: &diagnostics).map(DirectiveOutput.plot)
-        default: output = TableDirective.run(map, id: id, diagnostics: &diagnostics).map(DirectiveOutput.table)
+
+        // The id: explicit, else kind + ordinal.
+        let ordinal = (context.ordinals[block.kind] ?? 0) + 1
+        context.ordinals[block.kind] = ordinal
+        var id = "\(block.kind)-\(ordinal)"
+        if let explicit = map.string("id", into: &diagnostics) {
+            if explicit.isEmpty || explicit.contains(where: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+                diagnostics.append(.error("directive.id", "'id' may contain only letters, digits, '-' and '_'", at: map.location(of: map.node("id")!)))
+            } else {
+                id = explicit
+            }
         }
-        if let output, !diagnostics.containsErrors { return .success(output) }
+        if context.usedIDs.contains(id) {
+            diagnostics.append(.error("directive.duplicate-id", "another directive on this page already has id '\(id)'",
+                                      at: map.node("id").map(map.location(of:)) ?? block.location))
+        }
+        context.usedIDs.insert(id)
+
+        var tolerance = Tolerance.standard
+        for (key, path) in [("rtol", \Tolerance.rtol), ("atol", \Tolerance.atol)] {
+            guard let node = map.node(key) else { continue }
+            if let value = node.float, value >= 0, value.isFinite { tolerance[keyPath: path] = value } else {
+                diagnostics.append(.error("directive.value", "'\(key)' must be a non-negative number", at: map.location(of: node)))
+            }
+        }
+        let allowsNonFinite = map.bool("allow_nonfinite", into: &diagnostics) ?? false
+
+        let figureID = "fig-" + id
+        var output: DirectiveOutput?
+        var records: [ValueRecord] = []
+        switch block.kind {
+        case "plot":
+            if let plot = PlotDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
+                output = .plot(plot)
+                records = plot.series.map { ValueRecord(key: $0.label, values: $0.y) }
+            }
+        case "table":
+            if let table = TableDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
+                output = .table(table)
+                records = table.headers.indices.dropFirst().map { column in
+                    ValueRecord(key: table.headers[column], values: table.rows.map { $0[column] })
+                }
+            }
+        case "value":
+            if let (label, value, format) = ValueDirective.run(map, context: context, diagnostics: &diagnostics) {
+                output = .value(label: label, value: value, format: format)
+                records = [ValueRecord(key: "value", values: [value])]
+            }
+        default:
+            if let (name, spec) = DefineDirective.run(map, context: context, diagnostics: &diagnostics) {
+                context.definitions[name] = spec
+                output = .definition(name: name, yaml: block.body)
+            }
+        }
+        if !allowsNonFinite {
+            for record in records {
+                if let bad = record.values.firstIndex(where: { !$0.isFinite }) {
+                    diagnostics.append(.error("directive.nonfinite", "'\(record.key)' has \(record.values[bad]) at position \(bad); add 'allow_nonfinite: true' if that is expected",
+                                              at: block.location))
+                }
+            }
+        }
+        if let output, !diagnostics.containsErrors {
+            return .success(DirectiveResult(id: id, block: block, output: output, records: records, tolerance: tolerance, allowsNonFinite: allowsNonFinite))
+        }
         if diagnostics.isEmpty {
             diagnostics.append(.error("directive.failed", "'scheduler \(block.kind)' produced nothing", at: block.location))
         }

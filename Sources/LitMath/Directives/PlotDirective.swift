@@ -15,10 +15,10 @@ enum PlotDirective {
     static let keys = ["title", "caption", "x", "y", "x_label", "y_label", "x_scale", "y_scale", "series", "scheduler"]
     static let seriesKeys = ["label", "scheduler"]
 
-    static func run(_ map: YAMLMap, id: String, diagnostics: inout [Diagnostic]) -> PlotFigure? {
-        let plotOwn = Set(keys).subtracting(["scheduler"])
-        map.checkKeys(keys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler plot'", into: &diagnostics)
-        let base = SchedulerSpec.read(map, reserved: plotOwn, over: nil, into: &diagnostics)
+    static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> PlotFigure? {
+        let plotOwn = Set(keys + DirectiveRunner.commonKeys).subtracting(["scheduler"])
+        map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler plot'", into: &diagnostics)
+        let base = SchedulerSpec.read(map, reserved: plotOwn, over: nil, context: context, into: &diagnostics)
         let title = map.string("title", into: &diagnostics)
         let caption = map.string("caption", into: &diagnostics)
         if let x = map.choice("x", ["t"], into: &diagnostics), x != "t" { return nil }
@@ -43,7 +43,7 @@ enum PlotDirective {
                     continue
                 }
                 entry.checkKeys(seriesKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "a plot series", into: &diagnostics)
-                let spec = SchedulerSpec.read(entry, reserved: ["label"], over: base, into: &diagnostics)
+                let spec = SchedulerSpec.read(entry, reserved: ["label"], over: base, context: context, into: &diagnostics)
                 let label = entry.string("label", into: &diagnostics) ?? "series \(n + 1)"
                 specs.append((label, spec))
             }

@@ -25,27 +25,33 @@ struct SchedulerSpec: Sendable {
     static let schedulerKey = "scheduler"
 
     /// Reads every key of `map` not in `reserved` as a configuration value, over `base`.
-    static func read(_ map: YAMLMap, reserved: Set<String>, over base: SchedulerSpec?, into diagnostics: inout [Diagnostic]) -> SchedulerSpec {
+    ///
+    /// `scheduler:` is applied first, whatever its position: a class (`DDPM`), a name defined on
+    /// the page by a `scheduler define` block, or a mapping of configuration. The other keys
+    /// then override it.
+    static func read(_ map: YAMLMap, reserved: Set<String>, over base: SchedulerSpec?, context: DirectiveContext,
+                     into diagnostics: inout [Diagnostic]) -> SchedulerSpec {
         var spec = base ?? SchedulerSpec(location: map.location)
         spec.location = map.location
-        for pair in map.pairs where !reserved.contains(pair.key) {
-            if pair.key == schedulerKey {
-                if let mapping = YAMLMap(pair.value, place: map.place) {
-                    spec = read(mapping, reserved: [], over: spec, into: &diagnostics)
-                    continue
-                }
-                guard let name = pair.value.string, let kind = Kind(name: name) else {
-                    var notes = ["available schedulers: \(Kind.allCases.map(\.rawValue).joined(separator: ", "))"]
-                    if let guess = Spelling.closest(to: pair.value.string ?? "", in: Kind.allCases.map(\.rawValue)) {
-                        notes.insert("did you mean '\(guess)'?", at: 0)
-                    }
-                    diagnostics.append(.error("directive.scheduler", "unknown scheduler '\(pair.value.string ?? "")'",
-                                              at: map.location(of: pair.value), notes: notes))
-                    continue
-                }
+        if !reserved.contains(schedulerKey), let node = map.node(schedulerKey) {
+            if let mapping = YAMLMap(node, place: map.place) {
+                spec = read(mapping, reserved: [], over: spec, context: context, into: &diagnostics)
+            } else if let name = node.string, let named = context.definitions[name] {
+                spec = named
+                spec.location = map.location
+            } else if let name = node.string, let kind = Kind(name: name) {
                 spec.kind = kind
-                continue
+            } else {
+                let candidates = Kind.allCases.map(\.rawValue) + context.definitions.keys.sorted()
+                var notes = ["available: \(candidates.joined(separator: ", "))"]
+                if let guess = Spelling.closest(to: node.string ?? "", in: candidates) {
+                    notes.insert("did you mean '\(guess)'?", at: 0)
+                }
+                diagnostics.append(.error("directive.scheduler", "unknown scheduler '\(node.string ?? "")'",
+                                          at: map.location(of: node), notes: notes))
             }
+        }
+        for pair in map.pairs where !reserved.contains(pair.key) && pair.key != schedulerKey {
             // Unknown keys were reported by the directive's key check.
             guard SchedulerKeys.isConfigurationKey(pair.key) else { continue }
             if pair.key == "_class_name", let name = pair.value.string, let kind = Kind(name: name) {

@@ -15,10 +15,10 @@ enum TableDirective {
     static let keys = ["caption", "t", "columns", "digits", "notation", "scheduler", "t_label"]
     static let columnKeys = ["label", "quantity", "scheduler"]
 
-    static func run(_ map: YAMLMap, id: String, diagnostics: inout [Diagnostic]) -> TableFigure? {
-        let own = Set(keys).subtracting(["scheduler"])
-        map.checkKeys(keys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler table'", into: &diagnostics)
-        let base = SchedulerSpec.read(map, reserved: own, over: nil, into: &diagnostics)
+    static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> TableFigure? {
+        let own = Set(keys + DirectiveRunner.commonKeys).subtracting(["scheduler"])
+        map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler table'", into: &diagnostics)
+        let base = SchedulerSpec.read(map, reserved: own, over: nil, context: context, into: &diagnostics)
         let format = readFormat(map, diagnostics: &diagnostics)
 
         guard let tNode = map.node("t") else {
@@ -70,7 +70,7 @@ enum TableDirective {
                 diagnostics.append(.error("directive.missing-key", "a table column needs a 'quantity' key", at: entry.location))
                 continue
             }
-            let spec = SchedulerSpec.read(entry, reserved: ["label", "quantity"], over: base, into: &diagnostics)
+            let spec = SchedulerSpec.read(entry, reserved: ["label", "quantity"], over: base, context: context, into: &diagnostics)
             guard let quantity = readQuantity(entry, "quantity", diagnostics: &diagnostics) else { continue }
             headers.append(entry.string("label", into: &diagnostics) ?? quantity.label)
             if let values = evaluator.values(quantity, for: spec, diagnostics: &diagnostics) { columns.append(values) }

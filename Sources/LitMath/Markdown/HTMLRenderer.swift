@@ -9,6 +9,10 @@ struct HTMLRenderer {
     var math: (Int) -> String
     /// The original source of formula `i` (for code, where math is not typeset).
     var mathSource: (Int) -> String
+    /// Inline value `i`, rendered.
+    var value: (Int) -> HTMLNode
+    /// The original source of inline value `i`.
+    var valueSource: (Int) -> String
     /// The figure for the directive whose fence is on the given line.
     var directive: (Int) -> HTMLNode?
     /// Heading ids already used on this page.
@@ -16,9 +20,12 @@ struct HTMLRenderer {
     /// Headings (level, id, text) in order, for a table of contents.
     private(set) var headings: [(level: Int, id: String, text: String)] = []
 
-    init(math: @escaping (Int) -> String, mathSource: @escaping (Int) -> String, directive: @escaping (Int) -> HTMLNode?) {
+    init(math: @escaping (Int) -> String, mathSource: @escaping (Int) -> String, value: @escaping (Int) -> HTMLNode,
+         valueSource: @escaping (Int) -> String, directive: @escaping (Int) -> HTMLNode?) {
         self.math = math
         self.mathSource = mathSource
+        self.value = value
+        self.valueSource = valueSource
         self.directive = directive
     }
 
@@ -66,6 +73,7 @@ struct HTMLRenderer {
                     switch segment {
                     case let .text(t): return .text(t)
                     case let .math(i): return .raw(math(i))
+                    case let .value(i): return value(i)
                     }
                 }
             case .softBreak: return [.text("\n")]
@@ -88,11 +96,11 @@ struct HTMLRenderer {
     }
 
     func restoreMath(_ text: String, delimiters: Bool = true) -> String {
-        MathExtractor.substitute(text, spans: []) { i in
+        MathExtractor.substitute(text, math: { i in
             let source = mathSource(i)
             guard !delimiters else { return source }
             return source.trimmingCharacters(in: ["$", "\\", "(", ")", "[", "]"])
-        }
+        }, value: valueSource)
     }
 
     mutating func uniqueID(_ base: String) -> String {

@@ -31,9 +31,23 @@ public enum MathExtractor {
     static let close: Unicode.Scalar = "\u{E001}"
     /// Fills a line that a multi-line formula used to occupy; renders as nothing.
     static let filler: Unicode.Scalar = "\u{E002}"
+    /// Opens an inline-value placeholder (closed like a formula's).
+    static let valueOpen: Unicode.Scalar = "\u{E003}"
+
+    /// What extraction found.
+    public struct Extraction: Sendable {
+        /// The text for cmark.
+        public var text: String
+        /// The formulas; placeholder `i` is `spans[i]`.
+        public var spans: [MathSpan]
+        /// The inline values (`` {value}`…` ``); value placeholder `i` is `values[i]`.
+        public var values: [InlineValueSpan]
+        /// Problems found.
+        public var diagnostics: [Diagnostic]
+    }
 
     /// The text for cmark, the formulas in order (placeholder `i` is `spans[i]`), and diagnostics.
-    public static func extract(_ text: String, file: String, firstIndex: Int = 0, origin: SourceLocation? = nil) -> (text: String, spans: [MathSpan], diagnostics: [Diagnostic]) {
+    public static func extract(_ text: String, file: String, firstIndex: Int = 0, origin: SourceLocation? = nil) -> Extraction {
         let scalars = Array(text.unicodeScalars)
         var lines: [Range<Int>] = []
         var start = 0
@@ -45,6 +59,7 @@ public enum MathExtractor {
 
         var out = String.UnicodeScalarView()
         var spans: [MathSpan] = []
+        var values: [InlineValueSpan] = []
         var diagnostics: [Diagnostic] = []
 
         func isBlank(_ r: Range<Int>) -> Bool { scalars[r].allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }
@@ -161,6 +176,28 @@ public enum MathExtractor {
                         }
                     }
                     let stop = closeAt.map { $0 + n } ?? (i + n)
+                    // `{value}` right before a code span makes it an inline value.
+                    let marker: [Unicode.Scalar] = Array("{value}".unicodeScalars)
+                    if let closeAt, i >= chunk.lowerBound + marker.count, Array(scalars[(i - marker.count)..<i]) == marker {
+                        out.removeLast(marker.count)
+                        var contentStart = i + n, contentEnd = closeAt
+                        // One leading and trailing space are padding, as in CommonMark code spans.
+                        if contentEnd - contentStart >= 2, scalars[contentStart] == " ", scalars[contentEnd - 1] == " " {
+                            contentStart += 1
+                            contentEnd -= 1
+                        }
+                        let source = String(String.UnicodeScalarView(scalars[contentStart..<contentEnd]))
+                        let start = location(contentStart)
+                        if source.contains("\n") {
+                            diagnostics.append(.error("value.syntax", "an inline value must fit on one line", at: start))
+                        }
+                        values.append(InlineValueSpan(source: source, location: start, sourceText: String(String.UnicodeScalarView(scalars[(i - marker.count)..<stop]))))
+                        out.append(MathExtractor.valueOpen)
+                        out.append(contentsOf: String(values.count - 1).unicodeScalars)
+                        out.append(MathExtractor.close)
+                        i = stop
+                        continue
+                    }
                     out.append(contentsOf: scalars[i..<stop])
                     i = stop
                     continue
@@ -235,48 +272,39 @@ public enum MathExtractor {
             lineIndex = last + 1
         }
 
-        return (String(out), spans, diagnostics)
+        return Extraction(text: String(out), spans: spans, values: values, diagnostics: diagnostics)
     }
 
-    /// Replaces each placeholder in `text` with `replacement(span)`, and drops filler characters.
-    static func substitute(_ text: String, spans: [MathSpan], _ replacement: (Int) -> String) -> String {
-        guard text.unicodeScalars.contains(where: { $0 == open || $0 == filler }) else { return text }
-        var out = String.UnicodeScalarView()
-        var number: Int?
-        for s in text.unicodeScalars {
-            if s == open { number = 0; continue }
-            if s == filler { continue }
-            if var n = number {
-                if s == close {
-                    out.append(contentsOf: replacement(n).unicodeScalars)
-                    number = nil
-                } else if let d = Int(String(s)) {
-                    n = n * 10 + d
-                    number = n
-                }
-                continue
+    /// Replaces each formula placeholder with `math(i)` and each value placeholder with
+    /// `value(i)`, and drops filler characters.
+    static func substitute(_ text: String, math: (Int) -> String, value: (Int) -> String) -> String {
+        segments(text).map { segment in
+            switch segment {
+            case let .text(t): t
+            case let .math(i): math(i)
+            case let .value(i): value(i)
             }
-            out.append(s)
-        }
-        return String(out)
+        }.joined()
     }
 
     /// Splits text into plain runs and placeholder indices, in order.
     static func segments(_ text: String) -> [Segment] {
-        guard text.unicodeScalars.contains(where: { $0 == open || $0 == filler }) else { return [.text(text)] }
+        guard text.unicodeScalars.contains(where: { $0 == open || $0 == filler || $0 == valueOpen }) else { return [.text(text)] }
         var result: [Segment] = []
         var plain = String.UnicodeScalarView()
         var number: Int?
+        var isValue = false
         for s in text.unicodeScalars {
             if s == filler { continue }
-            if s == open {
+            if s == open || s == valueOpen {
                 if !plain.isEmpty { result.append(.text(String(plain))); plain = .init() }
                 number = 0
+                isValue = s == valueOpen
                 continue
             }
             if let n = number {
                 if s == close {
-                    result.append(.math(n))
+                    result.append(isValue ? .value(n) : .math(n))
                     number = nil
                 } else if let d = Int(String(s)) {
                     number = n * 10 + d
@@ -293,5 +321,6 @@ public enum MathExtractor {
     enum Segment: Equatable {
         case text(String)
         case math(Int)
+        case value(Int)
     }
 }
