@@ -72,6 +72,8 @@ struct ServeTests {
         let missing = try fixture.get("/nope.html")
         #expect(missing.status == 404)
         #expect(missing.body.contains("new EventSource("), "a missing page reloads when it appears")
+        let favicon = try fixture.get("/favicon.ico")
+        #expect(favicon.status == 204 && favicon.body.isEmpty, "browsers ask for it; no 404 in their console")
         #expect(try fixture.get("/../../etc/passwd").status == 400)
         #expect(try fixture.get("/%2e%2e/secret").status == 400)
         #expect(try LoopbackHTTP.request("POST", "/", port: fixture.server.port).status == 405)

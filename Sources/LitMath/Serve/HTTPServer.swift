@@ -211,7 +211,7 @@ public final class HTTPServer: @unchecked Sendable {
     private static func head(_ response: HTTPResponse, length: Int?) -> Data {
         var text = "HTTP/1.1 \(response.status) \(HTTPResponse.reason(response.status))\r\n"
         for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
-        if let length { text += "Content-Length: \(length)\r\n" }
+        if let length, response.status != 204 { text += "Content-Length: \(length)\r\n" }
         text += "Connection: close\r\n\r\n"
         return Data(text.utf8)
     }

@@ -82,6 +82,10 @@ public final class PreviewSite: @unchecked Sendable {
         let candidates = key.isEmpty || path.hasSuffix("/")
             ? [key.isEmpty ? "index.html" : key + "/index.html"]
             : [key, key + ".html", key + "/index.html"]
+        if key == "favicon.ico" && files[key] == nil {
+            // Browsers ask for it on their own; a site without one should not log a 404 each time.
+            return HTTPResponse(status: 204, headers: [("Cache-Control", "no-store")], body: .data(Data()))
+        }
         guard let found = candidates.first(where: { files[$0] != nil }), let data = files[found] else {
             let title = files.isEmpty ? "No site yet" : "Not found"
             let message = files.isEmpty ? "litmath serve has not built the site yet." : "There is no page at \(path)."
