@@ -1,3 +1,5 @@
+import Foundation
+
 /// diffusers' `DDPMScheduler` (Ho et al. 2020, arXiv 2006.11239), option for option.
 ///
 /// Matches `diffusers/schedulers/scheduling_ddpm.py` of diffusers 0.42.1: schedules and
@@ -60,5 +62,138 @@ public final class DDPMScheduler {
             throw SchedulerError(key: "timestep", message: "timestep \(timestep) is not in the scheduler's timesteps")
         }
         return index == timesteps.count - 1 ? -1 : timesteps[index + 1]
+    }
+
+    /// `scale_model_input`: the identity for DDPM, kept so samplers can call it uniformly.
+    public func scaleModelInput(_ sample: Tensor, timestep: Int) -> Tensor { sample }
+
+    /// `add_noise`: √ᾱₜ · x₀ + √(1 − ᾱₜ) · ε, with one timestep or one per batch item.
+    public func addNoise(originalSamples: Tensor, noise: Tensor, timesteps: [Int]) throws(SchedulerError) -> Tensor {
+        try ForwardProcess.addNoise(
+            alphasCumprod: alphasCumprod, originalSamples: originalSamples, noise: noise, timesteps: timesteps)
+    }
+
+    /// `get_velocity`: the v-prediction target √ᾱₜ · ε − √(1 − ᾱₜ) · x.
+    public func getVelocity(sample: Tensor, noise: Tensor, timesteps: [Int]) throws(SchedulerError) -> Tensor {
+        try ForwardProcess.velocity(alphasCumprod: alphasCumprod, sample: sample, noise: noise, timesteps: timesteps)
+    }
+
+    /// One reverse step x_t → x_{t−1} (`step` of diffusers, formulas 6, 7 and 15 of the DDPM paper).
+    ///
+    /// For t > 0 the step draws `randn(sample.shape)` from `generator`, as diffusers does, so a
+    /// generator is required there. With `learned` / `learned_range` variance the model output
+    /// may carry twice the sample's channels; the second half is the predicted variance.
+    public func step(
+        modelOutput: Tensor, timestep t: Int, sample: Tensor, generator: TorchGenerator? = nil
+    ) throws(SchedulerError) -> SchedulerOutput {
+        try InferenceTimesteps.validate(t, numTrainTimesteps: config.numTrainTimesteps)
+        let prevT = try previousTimestep(t)
+        let layout = try StepLayout(modelOutput: modelOutput, sample: sample, varianceType: config.varianceType)
+        if layout.splitsVariance == false, config.varianceType == .learned || config.varianceType == .learnedRange, t > 0 {
+            throw SchedulerError(
+                key: "variance_type",
+                message: "variance_type '\(config.varianceType.rawValue)' needs a model output with twice the sample's channels, got shape \(modelOutput.shape) for sample shape \(sample.shape)")
+        }
+
+        // 1. Scalar coefficients, each a float32 0-dim tensor operation in diffusers.
+        let alphaProd = alphasCumprod[t]
+        let alphaProdPrev: Float = prevT >= 0 ? alphasCumprod[prevT] : 1
+        let betaProd = 1 - alphaProd
+        let betaProdPrev = 1 - alphaProdPrev
+        let currentAlpha = alphaProd / alphaProdPrev
+        let currentBeta = 1 - currentAlpha
+        let estimate = OriginalSampleEstimate(
+            prediction: config.predictionType, alphaProd: alphaProd, clipSample: config.clipSample,
+            clipSampleRange: config.clipSampleRange, thresholding: config.thresholding,
+            dynamicThresholdingRatio: config.dynamicThresholdingRatio, sampleMaxValue: config.sampleMaxValue)
+        let originalCoeff = (TorchNumerics.sqrt(alphaProdPrev) * currentBeta) / betaProd
+        let currentCoeff = TorchNumerics.sqrt(currentAlpha) * betaProdPrev / betaProd
+
+        // 2. The noise term: a per-step standard deviation, or per element for the learned types.
+        var noise: Tensor?
+        var noiseScale: NoiseScale = .none
+        if t > 0 {
+            guard let generator else {
+                throw SchedulerError(
+                    key: "generator", message: "DDPM step at timestep \(t) draws noise; pass a generator")
+            }
+            noise = try generator.randn(shape: sample.shape)
+            // _get_variance: β̃ₜ = (1 − ᾱ_{t−1}) / (1 − ᾱₜ) · βₜ, clamped away from 0 for the logs.
+            let posterior = Swift.max((1 - alphaProdPrev) / (1 - alphaProd) * currentBeta, Float(1e-20))
+            switch config.varianceType {
+            case .fixedSmall: noiseScale = .uniform(TorchNumerics.sqrt(posterior))
+            case .fixedSmallLog: noiseScale = .uniform(SleefMath.exp(0.5 * logf(posterior)))
+            case .fixedLarge: noiseScale = .uniform(TorchNumerics.sqrt(currentBeta))
+            case .fixedLargeLog: noiseScale = .uniform(TorchNumerics.sqrt(logf(currentBeta)))  // NaN, as in diffusers
+            case .learned: noiseScale = .learned
+            case .learnedRange: noiseScale = .learnedRange(minLog: logf(posterior), maxLog: logf(currentBeta))
+            }
+        }
+
+        // 3. One fused pass: x₀, clip, posterior mean, noise.
+        var original = [Float](repeating: 0, count: sample.count)
+        var previous = [Float](repeating: 0, count: sample.count)
+        sample.scalars.withUnsafeBufferPointer { x in
+            modelOutput.scalars.withUnsafeBufferPointer { out in
+                original.withUnsafeMutableBufferPointer { x0 in
+                    previous.withUnsafeMutableBufferPointer { prev in
+                        var thresholds: [Float]? = nil
+                        if let threshold = estimate.threshold {
+                            for b in 0..<layout.batch {
+                                for i in 0..<layout.itemCount {
+                                    x0[b * layout.itemCount + i] = estimate.unclipped(
+                                        sample: x[b * layout.itemCount + i], modelOutput: out[b * layout.modelStride + i])
+                                }
+                            }
+                            thresholds = DynamicThresholding.thresholds(
+                                UnsafeBufferPointer(x0), batch: layout.batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
+                        }
+                        let noiseValues = noise?.scalars ?? []
+                        noiseValues.withUnsafeBufferPointer { eps in
+                            for b in 0..<layout.batch {
+                                let base = b * layout.itemCount
+                                let modelBase = b * layout.modelStride
+                                let varianceBase = modelBase + layout.itemCount
+                                let s = thresholds?[b]
+                                for i in 0..<layout.itemCount {
+                                    let xi = x[base + i]
+                                    let predicted: Float
+                                    if let s {
+                                        predicted = TorchNumerics.clamp(x0[base + i], -s, s) / s
+                                    } else {
+                                        predicted = estimate.estimate(sample: xi, modelOutput: out[modelBase + i])
+                                    }
+                                    x0[base + i] = predicted
+                                    let mean = originalCoeff * predicted + currentCoeff * xi
+                                    switch noiseScale {
+                                    case .none:
+                                        prev[base + i] = mean + 0  // diffusers adds the int 0, turning −0 into +0
+                                    case .uniform(let std):
+                                        prev[base + i] = mean + std * eps[base + i]
+                                    case .learned:
+                                        prev[base + i] = mean + TorchNumerics.sqrt(out[varianceBase + i]) * eps[base + i]
+                                    case .learnedRange(let minLog, let maxLog):
+                                        let fraction = (out[varianceBase + i] + 1) / 2
+                                        let logVariance = fraction * maxLog + (1 - fraction) * minLog
+                                        prev[base + i] = mean + SleefMath.exp(0.5 * logVariance) * eps[base + i]
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return SchedulerOutput(
+            prevSample: Tensor(uncheckedShape: sample.shape, scalars: previous),
+            predOriginalSample: Tensor(uncheckedShape: sample.shape, scalars: original))
+    }
+
+    /// How the noise term of one step is scaled.
+    private enum NoiseScale {
+        case none
+        case uniform(Float)
+        case learned
+        case learnedRange(minLog: Float, maxLog: Float)
     }
 }

@@ -67,14 +67,14 @@ public struct NoiseSchedule: Sendable, Equatable {
     public var count: Int { betas.count }
 
     /// √ᾱₜ, the signal scale αₜ of the VP SDE (float32, as `alphas_cumprod ** 0.5`).
-    public var sqrtAlphasCumprod: [Float] { alphasCumprod.map { $0.squareRoot() } }
+    public var sqrtAlphasCumprod: [Float] { alphasCumprod.map { TorchNumerics.sqrt($0) } }
 
     /// √(1 − ᾱₜ), the noise scale σₜ of the VP SDE (float32, as `(1 - alphas_cumprod) ** 0.5`).
-    public var sqrtOneMinusAlphasCumprod: [Float] { alphasCumprod.map { (1 - $0).squareRoot() } }
+    public var sqrtOneMinusAlphasCumprod: [Float] { alphasCumprod.map { TorchNumerics.sqrt(1 - $0) } }
 
     /// σₜ = √((1 − ᾱₜ)/ᾱₜ), the variance-exploding sigma the Euler and DPM schedulers use, in float32
     /// with diffusers' operation order `((1 - ac) / ac) ** 0.5`.
-    public var sigmas: [Float] { alphasCumprod.map { ((1 - $0) / $0).squareRoot() } }
+    public var sigmas: [Float] { alphasCumprod.map { TorchNumerics.sqrt((1 - $0) / $0) } }
 
     /// SNR(t) = ᾱₜ / (1 − ᾱₜ), computed in double from the float32 ᾱₜ (infinite where ᾱₜ = 1, zero where ᾱₜ = 0).
     public var signalToNoiseRatios: [Double] {
@@ -95,7 +95,7 @@ public struct NoiseSchedule: Sendable, Equatable {
 
     /// diffusers' `rescale_zero_terminal_snr` (arXiv 2305.08891, Algorithm 1) in float32 with torch's operation order.
     static func rescaleZeroTerminalSnr(_ betas: [Float]) throws(SchedulerError) -> [Float] {
-        var roots = TorchNumerics.cumprod(betas.map { 1 - $0 }).map { $0.squareRoot() }
+        var roots = TorchNumerics.cumprod(betas.map { 1 - $0 }).map { TorchNumerics.sqrt($0) }
         let first = roots[0]
         let last = roots[roots.count - 1]
         guard first != last else {

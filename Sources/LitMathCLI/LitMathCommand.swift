@@ -7,7 +7,7 @@ struct LitMathCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "litmath",
         abstract: "Build a documentation site whose math is executed: scheduler directives in Markdown become plots, tables and numbers.",
-        subcommands: [Build.self, Serve.self],
+        subcommands: [Build.self, Serve.self, Check.self, Bless.self],
         defaultSubcommand: nil
     )
 }
@@ -37,6 +37,58 @@ struct Build: ParsableCommand {
             showsProgress: isatty(STDERR_FILENO) != 0,
             log: { FileHandle.standardError.write(Data($0.utf8)) })
         let status = action.run()
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify that every number the site shows is still what the library computes.",
+        discussion: """
+        Rebuilds in memory and writes nothing. Fails when a pinned inline value no longer rounds \
+        to what is written, when a directive's values drift from those recorded in \
+        content/_expected/ beyond their tolerance, when a formula does not typeset, a link or \
+        anchor is broken, or the output folder is not what 'build' would write now. Differences \
+        are grouped by article and directive, as old → new (relative change).
+
+        Exit status: 0 everything current; 1 differences or content errors; 2 setup errors.
+        """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The folder of Markdown articles.", valueName: "dir"))
+    var content: String = "content"
+
+    @Option(name: .long, help: ArgumentHelp("The built site to compare with.", valueName: "dir"))
+    var output: String = "site"
+
+    func run() throws {
+        let status = CheckAction(content: URL(fileURLWithPath: content), output: URL(fileURLWithPath: output),
+                                 log: { FileHandle.standardError.write(Data($0.utf8)) }).run()
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct Bless: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record the values the library computes now as the expected ones, and update drifted pins.",
+        discussion: """
+        Rewrites content/_expected/<article>.txt for every article with directives, and replaces \
+        each pinned inline value that no longer holds with the computed number at the same \
+        precision, changing nothing else in the file. Prints what changed; with nothing to \
+        change it writes nothing. Refuses to run when the CI environment variable is set, \
+        unless --force is given.
+        """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The folder of Markdown articles.", valueName: "dir"))
+    var content: String = "content"
+
+    @Flag(name: .long, help: "Bless even when the CI environment variable is set.")
+    var force = false
+
+    func run() throws {
+        let status = BlessAction(content: URL(fileURLWithPath: content), force: force,
+                                 log: { FileHandle.standardError.write(Data($0.utf8)) }).run()
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -72,7 +72,9 @@ struct MathTrapTests {
 
     @Test("A formula in a heading or link text is typeset, and the heading id is readable")
     func mathInHeadingsAndLinks() {
-        let (html, diagnostics) = TestSite.article("## Choosing $\\beta_t$\n\nSee [the $x_t$ page](other.md#top).\n")
+        let (pages, report) = TestSite.render(["x.md": "## Choosing $\\beta_t$\n\nSee [the $x_t$ page](other.md#top).\n", "other.md": "# Top\n"])
+        let html = pages["x.html"] ?? ""
+        let diagnostics = report.diagnostics
         #expect(!diagnostics.containsErrors, "\(diagnostics)")
         #expect(html.texAnnotations == ["\\beta_t", "x_t"])
         #expect(html.contains("<h2 id=\"choosing-beta-t\">"))

@@ -42,6 +42,10 @@ public struct ValueRecord: Sendable, Equatable {
     public var key: String
     /// The values, in order.
     public var values: [Double]
+    /// Where each value is (a timestep, say), when the values are not simply 0, 1, 2, ….
+    public var positions: [Double]?
+    /// The name of the position (`t`).
+    public var positionName: String = "t"
 }
 
 /// How closely recomputed values must match their recorded expectations:
@@ -150,19 +154,19 @@ public enum DirectiveRunner {
         case "plot":
             if let plot = PlotDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
                 output = .plot(plot)
-                records = plot.series.map { ValueRecord(key: $0.label, values: $0.y) }
+                records = plot.series.map { ValueRecord(key: $0.label, values: $0.y, positions: $0.x) }
             }
         case "table":
             if let table = TableDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
                 output = .table(table)
                 records = table.headers.indices.dropFirst().map { column in
-                    ValueRecord(key: table.headers[column], values: table.rows.map { $0[column] })
+                    ValueRecord(key: table.headers[column], values: table.rows.map { $0[column] }, positions: table.rows.map { $0[0] })
                 }
             }
         case "value":
             if let (label, value, format) = ValueDirective.run(map, context: context, diagnostics: &diagnostics) {
                 output = .value(label: label, value: value, format: format)
-                records = [ValueRecord(key: "value", values: [value])]
+                records = [ValueRecord(key: "value", values: [value], positions: nil)]
             }
         default:
             if let (name, spec) = DefineDirective.run(map, context: context, diagnostics: &diagnostics) {
@@ -173,8 +177,9 @@ public enum DirectiveRunner {
         if !allowsNonFinite {
             for record in records {
                 if let bad = record.values.firstIndex(where: { !$0.isFinite }) {
-                    diagnostics.append(.error("directive.nonfinite", "'\(record.key)' has \(record.values[bad]) at position \(bad); add 'allow_nonfinite: true' if that is expected",
-                                              at: block.location))
+                    let position = record.positions.map { "\(record.positionName) = \(Expectations.number($0[bad]))" } ?? "position \(bad)"
+                    diagnostics.append(.error("directive.nonfinite", "directive '\(id)': '\(record.key)' is \(record.values[bad]) at \(position)",
+                                              at: block.location, notes: ["add 'allow_nonfinite: true' to the directive if that is expected"]))
                 }
             }
         }

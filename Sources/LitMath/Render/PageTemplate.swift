@@ -28,7 +28,7 @@ struct PageTemplate {
             .el("li", [], [.el("a", [("href", root + item.path), ("aria-current", item.path == path ? "page" : nil)], text: item.title)])
         })
         let nav = HTMLNode.el("nav", [("class", "lm-sidebar"), ("aria-label", "Articles")], [
-            .el("a", [("class", "lm-site-title"), ("href", root + "index.html")], text: siteTitle),
+            .el("a", [("class", "lm-site-title"), ("href", root + (navigation.first?.path ?? "index.html"))], text: siteTitle),
             navList,
         ])
 

@@ -58,6 +58,9 @@ figcaption, caption { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; colo
    MathML is absolutely positioned, and without this it escapes the container and widens the
    page on phones. */
 .lm-table-scroll, .katex-display, pre { position: relative; }
+.lm-value { white-space: nowrap; }
+.lm-definition { margin: 1rem 0; font: 15px/1.45 system-ui, "DejaVu Sans", sans-serif; }
+.lm-definition summary { cursor: pointer; color: var(--lm-muted); }
 table { border-collapse: collapse; font: 15px/1.4 system-ui, "DejaVu Sans", sans-serif; font-variant-numeric: tabular-nums; }
 th, td { padding: .35rem .8rem; border-bottom: 1px solid var(--lm-rule); }
 thead th { border-bottom: 2px solid var(--lm-fg); text-align: right; }

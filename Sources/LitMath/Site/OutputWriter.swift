@@ -5,6 +5,8 @@ import Foundation
 enum OutputWriter {
     /// Marks a folder as litmath's output, so a build never replaces a folder it did not make.
     static let marker = ".litmath-output"
+    /// The marker file's contents.
+    static let markerContents = Data("This folder is written by litmath and replaced as a whole on every build.\n".utf8)
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -35,7 +37,7 @@ enum OutputWriter {
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
             var all = files
-            all[marker] = Data("This folder is written by litmath and replaced as a whole on every build.\n".utf8)
+            all[marker] = markerContents
             for (path, data) in all.sorted(by: { $0.key < $1.key }) {
                 let url = staging.appendingPathComponent(path)
                 try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -37,6 +37,8 @@ public struct SiteBuilder: Sendable {
         public var pagesWritten: Int
         /// Whether the failure was in the setup (missing tools, unreadable folders) rather than the content.
         public var isSetupFailure: Bool
+        /// The parsed pages (with their directive results and inline values).
+        public var pages: [Page] = []
         /// Whether the build succeeded and wrote the output.
         public var succeeded: Bool { !diagnostics.containsErrors }
     }
@@ -148,6 +150,7 @@ public struct SiteBuilder: Sendable {
             files[page.outputPath] = Data(html.utf8)
         }
         report.pagesWritten = pages.count
+        report.pages = pages
 
         progress("copy assets")
         files["assets/litmath.css"] = Data(Theme.css.utf8)
@@ -156,6 +159,14 @@ public struct SiteBuilder: Sendable {
         } catch {
             return setupFailure("\(error)")
         }
+
+        progress("check links")
+        for finding in Verifier.checkLinks(pages: pages, files: files) {
+            let page = pages.first { $0.displayPath == finding.article }
+            let location = page.flatMap { Self.locate(finding.message, in: report.sources[$0.displayPath] ?? "", file: $0.displayPath) }
+            report.diagnostics.append(.error("link.broken", finding.message, at: location ?? SourceLocation(file: finding.article, line: 1, column: 1)))
+        }
+
         return (files, report)
     }
 
@@ -206,6 +217,23 @@ public struct SiteBuilder: Sendable {
             }
         }
         return location
+    }
+
+    /// The position of a broken link's target in the article, found by searching for it as
+    /// written (`ddpm.md#x`) or as rendered (`ddpm.html#x`).
+    static func locate(_ message: String, in source: String, file: String) -> SourceLocation? {
+        guard let start = message.range(of: "'"), let end = message[start.upperBound...].range(of: "'") else { return nil }
+        let href = String(message[start.upperBound..<end.lowerBound])
+        var candidates = [href]
+        if let dot = href.range(of: ".html") { candidates.insert(href.replacingCharacters(in: dot, with: ".md"), at: 0) }
+        for candidate in candidates {
+            guard let range = source.range(of: "(" + candidate) ?? source.range(of: candidate) else { continue }
+            let prefix = source[..<range.lowerBound]
+            let line = prefix.filter { $0 == "\n" }.count + 1
+            let lastLine = prefix.lastIndex(of: "\n").map { prefix[prefix.index(after: $0)...] } ?? prefix
+            return SourceLocation(file: file, line: line, column: lastLine.unicodeScalars.count + 2)
+        }
+        return nil
     }
 
     /// A path relative to the working directory when it is inside it, else absolute.

@@ -1,0 +1,120 @@
+/// The options of diffusers' `DDIMScheduler`, with diffusers 0.42.1's defaults.
+///
+/// `beta_schedule` accepts only `linear`, `scaled_linear` and `squaredcos_cap_v2` here, as in diffusers.
+///
+/// Coded with diffusers' snake_case keys, so a `scheduler_config.json` decodes into it and
+/// encodes back. Values are checked when a ``DDIMScheduler`` is built from it.
+public struct DDIMSchedulerConfiguration: SchedulerConfiguration {
+    /// `"DDIMScheduler"`.
+    public static let className = "DDIMScheduler"
+    /// The option keys, in diffusers' order.
+    public static let keys = [
+        "num_train_timesteps", "beta_start", "beta_end", "beta_schedule", "trained_betas", "clip_sample",
+        "set_alpha_to_one", "steps_offset", "prediction_type", "thresholding", "dynamic_thresholding_ratio",
+        "clip_sample_range", "sample_max_value", "timestep_spacing", "rescale_betas_zero_snr",
+    ]
+
+    /// `num_train_timesteps`: T, the number of training timesteps.
+    public var numTrainTimesteps = 1000
+    /// `beta_start`: β at t = 0 for the linear-type schedules.
+    public var betaStart = 0.0001
+    /// `beta_end`: β at t = T − 1 for the linear-type schedules.
+    public var betaEnd = 0.02
+    /// `beta_schedule`.
+    public var betaSchedule = BetaSchedule.linear
+    /// `trained_betas`: explicit betas that override `beta_schedule`.
+    public var trainedBetas: [Double]? = nil
+    /// `clip_sample`: clamp the predicted x₀ to ±`clip_sample_range`.
+    public var clipSample = true
+    /// `set_alpha_to_one`: use ᾱ = 1 before the first training timestep (else ᾱ₀).
+    public var setAlphaToOne = true
+    /// `prediction_type`.
+    public var predictionType = PredictionType.epsilon
+    /// `thresholding`: dynamic thresholding of x₀ (Imagen); takes precedence over `clip_sample`.
+    public var thresholding = false
+    /// `dynamic_thresholding_ratio`: the quantile of |x₀| used as the threshold.
+    public var dynamicThresholdingRatio = 0.995
+    /// `clip_sample_range`.
+    public var clipSampleRange = 1.0
+    /// `sample_max_value`: the largest threshold dynamic thresholding may use.
+    public var sampleMaxValue = 1.0
+    /// `timestep_spacing`.
+    public var timestepSpacing = TimestepSpacing.leading
+    /// `steps_offset`: added to `leading` timesteps.
+    public var stepsOffset = 0
+    /// `rescale_betas_zero_snr`: rescale to zero terminal SNR (arXiv 2305.08891).
+    public var rescaleBetasZeroSnr = false
+
+    /// All defaults, as in diffusers.
+    public init() {}
+
+    /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
+    public init(values: [String: ConfigValue]) throws(SchedulerError) {
+        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
+        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
+        if let v = try reader.double("beta_start") { betaStart = v }
+        if let v = try reader.double("beta_end") { betaEnd = v }
+        if let v = try reader.option("beta_schedule", BetaSchedule.self) { betaSchedule = v }
+        try Self.checkBetaSchedule(betaSchedule)
+        if let v = try reader.doubleArray("trained_betas") { trainedBetas = v }
+        if let v = try reader.bool("set_alpha_to_one") { setAlphaToOne = v }
+        if let v = try reader.bool("clip_sample") { clipSample = v }
+        if let v = try reader.option("prediction_type", PredictionType.self) { predictionType = v }
+        if let v = try reader.bool("thresholding") { thresholding = v }
+        if let v = try reader.double("dynamic_thresholding_ratio") { dynamicThresholdingRatio = v }
+        if let v = try reader.double("clip_sample_range") { clipSampleRange = v }
+        if let v = try reader.double("sample_max_value") { sampleMaxValue = v }
+        if let v = try reader.option("timestep_spacing", TimestepSpacing.self) { timestepSpacing = v }
+        if let v = try reader.int("steps_offset") { stepsOffset = v }
+        if let v = try reader.bool("rescale_betas_zero_snr") { rescaleBetasZeroSnr = v }
+    }
+
+    /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
+    public var values: [String: ConfigValue] {
+        Self.metadataValues.merging([
+            "num_train_timesteps": .int(numTrainTimesteps),
+            "beta_start": .double(betaStart),
+            "beta_end": .double(betaEnd),
+            "beta_schedule": .string(betaSchedule.rawValue),
+            "trained_betas": trainedBetas.map { .array($0.map(ConfigValue.double)) } ?? .null,
+            "set_alpha_to_one": .bool(setAlphaToOne),
+            "clip_sample": .bool(clipSample),
+            "prediction_type": .string(predictionType.rawValue),
+            "thresholding": .bool(thresholding),
+            "dynamic_thresholding_ratio": .double(dynamicThresholdingRatio),
+            "clip_sample_range": .double(clipSampleRange),
+            "sample_max_value": .double(sampleMaxValue),
+            "timestep_spacing": .string(timestepSpacing.rawValue),
+            "steps_offset": .int(stepsOffset),
+            "rescale_betas_zero_snr": .bool(rescaleBetasZeroSnr),
+        ]) { _, new in new }
+    }
+
+    /// Decodes a `scheduler_config.json` object.
+    public init(from decoder: any Decoder) throws {
+        try self.init(values: Self.decodeValues(from: decoder))
+    }
+
+    /// Encodes the `scheduler_config.json` object.
+    public func encode(to encoder: any Encoder) throws {
+        try encodeValues(to: encoder)
+    }
+
+    /// The noise schedule these options describe.
+    func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
+        try NoiseSchedule(
+            numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
+            betaSchedule: betaSchedule, trainedBetas: trainedBetas, rescaleBetasZeroSnr: rescaleBetasZeroSnr)
+    }
+
+    /// diffusers' DDIM raises `NotImplementedError` for the DDPM-only schedules.
+    static func checkBetaSchedule(_ schedule: BetaSchedule) throws(SchedulerError) {
+        switch schedule {
+        case .linear, .scaledLinear, .squaredcosCapV2: return
+        case .sigmoid, .laplace:
+            throw SchedulerError(
+                key: "beta_schedule", message: "beta_schedule '\(schedule.rawValue)' is not implemented for DDIMScheduler",
+                suggestion: "squaredcos_cap_v2")
+        }
+    }
+}

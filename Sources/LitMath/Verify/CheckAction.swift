@@ -1,0 +1,107 @@
+import Foundation
+
+/// `litmath check`: rebuilds in memory, writes nothing, and fails when anything the repository
+/// records no longer matches what the code computes — pinned numbers in prose, recorded
+/// directive values, formulas, links, or the committed output folder.
+public struct CheckAction: Sendable {
+    public var content: URL
+    public var output: URL
+    public var log: @Sendable (String) -> Void
+
+    public init(content: URL, output: URL, log: @escaping @Sendable (String) -> Void) {
+        self.content = content
+        self.output = output
+        self.log = log
+    }
+
+    /// Runs the check; returns the exit code (0 all current, 1 differences or content errors, 2 setup errors).
+    public func run() -> Int32 {
+        let builder = SiteBuilder(contentDirectory: content, outputDirectory: output)
+        let (files, report) = builder.render()
+        // Pins that drifted are reported below as check failures; drop the build's warning for them.
+        let diagnostics = report.diagnostics.filter { $0.id != "value.pin" }
+        if !diagnostics.isEmpty { log(DiagnosticFormatter(sources: report.sources).format(diagnostics)) }
+        if report.diagnostics.containsErrors {
+            log("check failed: the content does not build\n")
+            return report.isSetupFailure ? 2 : 1
+        }
+
+        var findings: [Verifier.Finding] = []
+        for page in report.pages {
+            findings += Verifier.checkPins(page)
+            let path = Verifier.expectationPath(for: page.sourcePath)
+            let url = content.appendingPathComponent(path)
+            let text = FileManager.default.contents(atPath: url.path).map { String(decoding: $0, as: UTF8.self) }
+            findings += Verifier.checkExpectations(page, recorded: text, file: SiteBuilder.displayPath(url))
+        }
+        for orphan in BlessAction.orphanExpectations(content: content, pages: report.pages) {
+            findings.append(Verifier.Finding(article: SiteBuilder.displayPath(orphan), directive: nil, location: nil,
+                                             message: "expectations for an article that no longer exists"))
+        }
+        var expected = files
+        expected[OutputWriter.marker] = OutputWriter.markerContents
+        let outputName = SiteBuilder.displayPath(output)
+        if FileManager.default.fileExists(atPath: output.path) {
+            let actual = (try? Self.snapshot(output)) ?? [:]
+            findings += Verifier.checkOutput(expected: expected, actual: actual, outputName: outputName)
+        } else {
+            findings.append(Verifier.Finding(article: outputName, directive: nil, location: nil, message: "\(outputName)/ does not exist"))
+        }
+
+        guard !findings.isEmpty else {
+            let values = report.pages.reduce(0) { $0 + $1.directives.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.values.count } } }
+            let pins = report.pages.reduce(0) { $0 + $1.inlineValues.filter { $0.pin != nil }.count }
+            let directives = report.pages.reduce(0) { $0 + $1.directives.count }
+            log("check passed: \(report.pages.count) articles, \(directives) directives (\(values) values), \(pins) pinned inline values, and \(outputName)/ are current\n")
+            return 0
+        }
+        log(Self.format(findings))
+        var fixes: [String] = []
+        if findings.contains(where: { $0.article != outputName }) {
+            fixes.append("if the new values are right, run 'swift run litmath bless', review the diff and commit it")
+        }
+        if findings.contains(where: { $0.article == outputName }) {
+            fixes.append("run 'swift run litmath build' and commit \(outputName)/")
+        }
+        log("check failed: \(findings.count) difference\(findings.count == 1 ? "" : "s")\n" + fixes.map { "fix: \($0)\n" }.joined())
+        return 1
+    }
+
+    /// Findings grouped by article, then by directive.
+    static func format(_ findings: [Verifier.Finding]) -> String {
+        var out = ""
+        var articles: [String] = []
+        for f in findings where !articles.contains(f.article) { articles.append(f.article) }
+        for article in articles {
+            out += "\(article)\n"
+            let group = findings.filter { $0.article == article }
+            var directives: [String?] = []
+            for f in group where !directives.contains(f.directive) { directives.append(f.directive) }
+            for directive in directives {
+                let items = group.filter { $0.directive == directive }
+                if let directive {
+                    let where_ = items.first?.location.map { " at \($0)" } ?? ""
+                    out += "  directive '\(directive)'\(where_)\n"
+                    for item in items { out += "    \(item.message)\n" }
+                } else {
+                    for item in items { out += "  \(item.location.map { "\($0): " } ?? "")\(item.message)\n" }
+                }
+            }
+        }
+        return out
+    }
+
+    static func snapshot(_ directory: URL) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        let root = directory.standardizedFileURL.resolvingSymlinksInPath().path
+        guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) else { return [:] }
+        for case let url as URL in enumerator {
+            let resolved = url.standardizedFileURL.resolvingSymlinksInPath()
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: resolved.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                result[String(resolved.path.dropFirst(root.count + 1))] = FileManager.default.contents(atPath: resolved.path)
+            }
+        }
+        return result
+    }
+}
