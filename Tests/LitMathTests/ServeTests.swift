@@ -193,13 +193,15 @@ struct ServeTests {
         let probe = try HTTPServer(port: 0) { _ in .text(200, "") }
         let port = probe.port
         probe.stop()
-        let action = ServeAction(content: root.appendingPathComponent("nope"), port: port, log: { _ in })
+        let log = BuildTests.Log()
+        let action = ServeAction(content: root.appendingPathComponent("nope"), port: port, log: { log.append($0) })
         #expect {
             try action.start()
         } throws: { error in
             guard case let .setup(message) = error as? ServeError else { return false }
-            return message.contains("content folder") && message.contains("does not exist")
+            return message == "content folder '\(root.appendingPathComponent("nope").path)' does not exist"
         }
+        #expect(log.value.isEmpty, "the caller prints the error, once")
         let again = try HTTPServer(port: port) { _ in .text(200, "") }
         #expect(again.port == port)
         again.stop()

@@ -39,7 +39,7 @@ public struct ServeAction: Sendable {
         let server = try HTTPServer(port: port) { request in site.respond(to: request) }
         let watcher = ContentWatcher(directory: content)
         let fingerprint = watcher.fingerprint()
-        let outcome = build(into: site)
+        let outcome = build(into: site, isFirst: true)
         if case let .setupFailure(message) = outcome {
             server.stop(timeout: 0)
             throw .setup(message)
@@ -56,7 +56,10 @@ public struct ServeAction: Sendable {
     }
 
     /// Builds the content in memory, publishes the result to `site`, and prints the outcome.
-    func build(into site: PreviewSite) -> Outcome {
+    /// A setup failure of the first build (no content folder, no KaTeX) is returned, not printed
+    /// or published: the caller stops there. Later, the same failure (say, the content folder
+    /// was renamed) is shown like a content error, and the server keeps running.
+    func build(into site: PreviewSite, isFirst: Bool = false) -> Outcome {
         let start = Date()
         let builder = SiteBuilder(contentDirectory: content, outputDirectory: output ?? content)
         var (files, report) = builder.render()
@@ -73,12 +76,15 @@ public struct ServeAction: Sendable {
         let diagnostics = formatter.format(report.diagnostics)
         let errors = report.diagnostics.filter { $0.severity == .error }.count
         let warnings = report.diagnostics.filter { $0.severity == .warning }.count
+        if errors > 0 && isFirst && report.isSetupFailure {
+            return .setupFailure(report.diagnostics.filter { $0.severity == .error }.map(\.message).joined(separator: "\n"))
+        }
         if errors > 0 {
             let summary = "build failed: \(errors) error\(errors == 1 ? "" : "s")"
                 + (site.hasSite ? "; still serving the last good build\n" : "; nothing to serve until it is fixed\n")
             log(diagnostics + summary)
             site.failed(with: diagnostics + summary)
-            return report.isSetupFailure && !site.hasSite ? .setupFailure(diagnostics + summary) : .contentErrors
+            return .contentErrors
         }
         if !diagnostics.isEmpty { log(diagnostics) }
         site.succeeded(with: files)
