@@ -61,6 +61,7 @@ public struct ServeAction: Sendable {
     /// was renamed) is shown like a content error, and the server keeps running.
     func build(into site: PreviewSite, isFirst: Bool = false) -> Outcome {
         let start = Date()
+        // render() never writes; the builder's output folder only matters to build(), unused here.
         let builder = SiteBuilder(contentDirectory: content, outputDirectory: output ?? content)
         var (files, report) = builder.render()
         if report.succeeded, let output {
