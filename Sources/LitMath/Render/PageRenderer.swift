@@ -41,8 +41,12 @@ enum FigureRenderer {
         switch result.output {
         case let .plot(plot):
             var children = [SVGPlotRenderer.render(plot)]
-            if let caption = plot.caption { children.append(.el("figcaption", [], [inline(caption)])) }
-            return .el("figure", [("class", "lm-plot-figure"), ("id", plot.id)], children)
+            let captionID = plot.id + "-caption"
+            if let caption = plot.caption { children.append(.el("figcaption", [("id", captionID)], [inline(caption)])) }
+            // Chromium names a <figure> only from aria-labelledby, aria-label or title, not from
+            // its <figcaption>: the plot's title names the figure, the caption describes it.
+            return .el("figure", [("class", "lm-plot-figure"), ("id", plot.id), ("aria-labelledby", plot.id + "-title"),
+                                  ("aria-describedby", plot.caption == nil ? nil : captionID)], children)
         case let .table(table):
             return TableRenderer.render(table, inline: inline)
         case let .value(label, value, format):

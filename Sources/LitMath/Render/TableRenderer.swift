@@ -15,7 +15,10 @@ public struct TableFigure: Sendable, Codable {
 /// Renders tables as accessible HTML with right-aligned, tabular numbers.
 enum TableRenderer {
     static func render(_ table: TableFigure, inline: (String) -> HTMLNode) -> HTMLNode {
-        let head = HTMLNode.el("thead", [], [
+        // Chromium names a <figure> only from aria-labelledby, aria-label or title (not from a
+        // caption inside it), so the figure points at the caption, or at the header row.
+        let captionID = table.id + "-caption", headID = table.id + "-head"
+        let head = HTMLNode.el("thead", [("id", table.caption == nil ? headID : nil)], [
             .el("tr", [], table.headers.map { .el("th", [("scope", "col")], [inline($0)]) }),
         ])
         let body = HTMLNode.el("tbody", [], table.rows.map { row in
@@ -31,9 +34,9 @@ enum TableRenderer {
             return .el("tr", [], cells)
         })
         var children: [HTMLNode] = []
-        if let caption = table.caption { children.append(.el("caption", [], [inline(caption)])) }
+        if let caption = table.caption { children.append(.el("caption", [("id", captionID)], [inline(caption)])) }
         children += [head, body]
-        return .el("figure", [("class", "lm-table"), ("id", table.id)], [
+        return .el("figure", [("class", "lm-table"), ("id", table.id), ("aria-labelledby", table.caption == nil ? headID : captionID)], [
             .el("div", [("class", "lm-table-scroll")], [.el("table", [], children)]),
         ])
     }

@@ -54,6 +54,10 @@ figcaption, caption { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; colo
 .lm-plot .lm-frame { fill: none; stroke: var(--lm-muted); stroke-width: 1; }
 .lm-plot .lm-series { fill: none; stroke-width: 2.2; stroke-linejoin: round; stroke-linecap: round; }
 .lm-table-scroll { overflow-x: auto; }
+/* A scroll container must also be the containing block of what it scrolls: KaTeX's hidden
+   MathML is absolutely positioned, and without this it escapes the container and widens the
+   page on phones. */
+.lm-table-scroll, .katex-display, pre { position: relative; }
 .lm-value { white-space: nowrap; }
 .lm-definition { margin: 1rem 0; font: 15px/1.45 system-ui, "DejaVu Sans", sans-serif; }
 .lm-definition summary { cursor: pointer; color: var(--lm-muted); }
