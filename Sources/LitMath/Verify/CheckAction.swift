@@ -12,6 +12,8 @@ public struct CheckAction: Sendable {
     public var examplesDirectory: URL
     /// The package whose DiffusionSchedulers the examples use; found above the content folder when nil.
     public var packageRoot: URL?
+    /// Whether to compile and run the runnable Swift examples.
+    public var runsExamples: Bool = true
 
     public init(content: URL, output: URL, examplesDirectory: URL = URL(fileURLWithPath: ".litmath-cache/examples"),
                 packageRoot: URL? = nil, log: @escaping @Sendable (String) -> Void) {
@@ -46,7 +48,7 @@ public struct CheckAction: Sendable {
             findings.append(Verifier.Finding(article: SiteBuilder.displayPath(orphan), directive: nil, location: nil,
                                              message: "expectations for an article that no longer exists"))
         }
-        let examples = report.pages.flatMap(SwiftExamples.examples(in:))
+        let examples = runsExamples ? report.pages.flatMap(SwiftExamples.examples(in:)) : []
         if !examples.isEmpty {
             guard let root = packageRoot ?? SwiftExamples.findPackageRoot(from: content) else {
                 log("error: the site has \(examples.count) Swift examples, but no Package.swift declaring DiffusionSchedulers was found above '\(SiteBuilder.displayPath(content))' to compile them against; set LITMATH_PACKAGE\n")
