@@ -77,6 +77,12 @@ public final class TorchGenerator {
         }
     }
 
+    /// torch's Box–Muller transform alone, in place over whole blocks of 16 uniforms, at `level`.
+    static func normalFill(blocks buffer: UnsafeMutableBufferPointer<Float>, level: KernelLevel) {
+        guard let base = buffer.baseAddress else { return }
+        sk_normal_fill(level.rawValue, base, buffer.count / 16)
+    }
+
     // MARK: - Scalar path
 
     private func uniformDouble() -> Double {
