@@ -24,9 +24,13 @@ extension GaussianMixture {
         case .epsilon:
             return posterior.noise
         case .vPrediction:
-            return zip(posterior.noise, posterior.originalSample).map { alpha * $0 - sigma * $1 }
+            var v = posterior.noise
+            for i in v.indices { v[i] = alpha * v[i] - sigma * posterior.originalSample[i] }
+            return v
         case .flow:
-            return zip(posterior.noise, posterior.originalSample).map { $0 - $1 }
+            var v = posterior.noise
+            for i in v.indices { v[i] -= posterior.originalSample[i] }
+            return v
         case .score:
             guard let whitened = posterior.whitenedResidual else {
                 throw SchedulerError(
@@ -77,6 +81,9 @@ extension GaussianMixture {
 }
 
 /// The posterior of x₀ given noisy points at one level: E[x₀ | x], E[ε | x], Σₖ rₖ·Cₖ⁻¹·(x − α·μₖ) and log p(x).
+///
+/// The loops run over raw buffers of the mixture's flat tables: this is the inner loop of every
+/// reference solve, and the tests run it in debug builds.
 struct Posterior {
     /// E[x₀ | x], row-major.
     var originalSample: [Double]
@@ -93,17 +100,18 @@ struct Posterior {
         let k = mixture.parts.count
         let alpha = level.alpha, sigma = level.sigma
         let alpha2 = alpha * alpha, sigma2 = sigma * sigma
+        let tables = mixture.tables
 
         // Per component, in the eigenbasis of Σₖ: Cₖ has eigenvalues α²λᵢ + σ².
         var inverse = [Double](repeating: 0, count: k * d)  // 1 / (α²λᵢ + σ²)
         var gain = [Double](repeating: 0, count: k * d)  // αλᵢ / (α²λᵢ + σ²), the eigenvalues of α·Σ·C⁻¹
         var logNormaliser = [Double](repeating: 0, count: k)
         var singular = false
+        let logTwoPi = Foundation.log(2 * Double.pi)
         for c in 0..<k {
-            let part = mixture.parts[c]
             var logDeterminant = 0.0
             for i in 0..<d {
-                let lambda = part.eigenvalues[i]
+                let lambda = tables.eigenvalues[c * d + i]
                 let denominator = alpha2 * lambda + sigma2
                 if denominator > 0 {
                     inverse[c * d + i] = 1 / denominator
@@ -113,7 +121,7 @@ struct Posterior {
                     singular = true
                 }
             }
-            logNormaliser[c] = part.logWeight - 0.5 * logDeterminant - 0.5 * Double(d) * Foundation.log(2 * Double.pi)
+            logNormaliser[c] = tables.logWeights[c] - 0.5 * logDeterminant - 0.5 * Double(d) * logTwoPi
         }
 
         if singular {
@@ -128,46 +136,59 @@ struct Posterior {
         var x0 = [Double](repeating: 0, count: x.count)
         var white = [Double](repeating: 0, count: x.count)
         var logp = [Double](repeating: 0, count: n)
-        var projected = [Double](repeating: 0, count: k * d)  // Vₖᵀ(x − α·μₖ) for each k
-        var logTerm = [Double](repeating: 0, count: k)
-        for p in 0..<n {
-            let base = p * d
-            var largest = -Double.infinity
-            for c in 0..<k {
-                let part = mixture.parts[c]
-                var mahalanobis = 0.0
-                for j in 0..<d {
-                    var s = 0.0
-                    for i in 0..<d { s += part.eigenvectors[i * d + j] * (x[base + i] - alpha * part.mean[i]) }
-                    projected[c * d + j] = s
-                    mahalanobis += s * s * inverse[c * d + j]
-                }
-                logTerm[c] = logNormaliser[c] - 0.5 * mahalanobis
-                largest = max(largest, logTerm[c])
-            }
-            var total = 0.0
-            for c in 0..<k {
-                logTerm[c] = Foundation.exp(logTerm[c] - largest)
-                total += logTerm[c]
-            }
-            logp[p] = largest + Foundation.log(total)
-            for c in 0..<k {
-                let r = logTerm[c] / total
-                guard r > 0 else { continue }
-                let part = mixture.parts[c]
-                for i in 0..<d {
-                    var mean = part.mean[i]
-                    var w = 0.0
+        var scratch = [Double](repeating: 0, count: k * d + k)  // Vₖᵀ(x − α·μₖ) for each k, then the log-terms
+        x.withUnsafeBufferPointer { x in
+        tables.means.withUnsafeBufferPointer { mu in
+        tables.eigenvectors.withUnsafeBufferPointer { v in
+        inverse.withUnsafeBufferPointer { inverse in
+        gain.withUnsafeBufferPointer { gain in
+        logNormaliser.withUnsafeBufferPointer { logNormaliser in
+        x0.withUnsafeMutableBufferPointer { x0 in
+        white.withUnsafeMutableBufferPointer { white in
+        logp.withUnsafeMutableBufferPointer { logp in
+        scratch.withUnsafeMutableBufferPointer { scratch in
+            let dd = d * d
+            let termBase = k * d
+            for p in 0..<n {
+                let base = p * d
+                var largest = -Double.infinity
+                for c in 0..<k {
+                    var mahalanobis = 0.0
                     for j in 0..<d {
-                        let v = part.eigenvectors[i * d + j]
-                        mean += v * gain[c * d + j] * projected[c * d + j]
-                        w += v * inverse[c * d + j] * projected[c * d + j]
+                        var s = 0.0
+                        for i in 0..<d { s += v[c * dd + i * d + j] * (x[base + i] - alpha * mu[c * d + i]) }
+                        scratch[c * d + j] = s
+                        mahalanobis += s * s * inverse[c * d + j]
                     }
-                    x0[base + i] += r * mean
-                    white[base + i] += r * w
+                    let term = logNormaliser[c] - 0.5 * mahalanobis
+                    scratch[termBase + c] = term
+                    if term > largest { largest = term }
+                }
+                var total = 0.0
+                for c in 0..<k {
+                    let e = Foundation.exp(scratch[termBase + c] - largest)
+                    scratch[termBase + c] = e
+                    total += e
+                }
+                logp[p] = largest + Foundation.log(total)
+                for c in 0..<k {
+                    let r = scratch[termBase + c] / total
+                    if !(r > 0) { continue }
+                    for i in 0..<d {
+                        var mean = mu[c * d + i]
+                        var w = 0.0
+                        for j in 0..<d {
+                            let vij = v[c * dd + i * d + j]
+                            let projected = scratch[c * d + j]
+                            mean += vij * gain[c * d + j] * projected
+                            w += vij * inverse[c * d + j] * projected
+                        }
+                        x0[base + i] += r * mean
+                        white[base + i] += r * w
+                    }
                 }
             }
-        }
+        }}}}}}}}}}
         originalSample = x0
         noise = white.map { sigma * $0 }
         whitenedResidual = white

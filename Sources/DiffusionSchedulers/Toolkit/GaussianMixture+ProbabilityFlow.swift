@@ -14,7 +14,7 @@ extension GaussianMixture {
     ///
     /// - Parameters:
     ///   - sample: points of shape `[N, D]` (or `[N]` when D = 1) at level `start`.
-    ///   - steps: the number of RK4 steps; 1000 gives about 1e-10 for mixtures of well-separated unit-scale components.
+    ///   - steps: the number of RK4 steps; the error falls like steps⁻⁴ (about 1e-8 at 1000 steps and 3e-7 at 400 for components of standard deviation 0.15–0.2).
     public func probabilityFlowSolution(
         from sample: Tensor, start: NoiseLevel, end: NoiseLevel, steps: Int = 1000
     ) throws(SchedulerError) -> Tensor {
@@ -64,7 +64,9 @@ extension GaussianMixture {
                 let e = Foundation.exp(xi)
                 let theta = atan(e)
                 let scale = e / (1 + e * e)
-                return try field(z, theta).map { scale * $0 }
+                var v = try field(z, theta)
+                for i in v.indices { v[i] *= scale }
+                return v
             }
             for i in 0..<steps {
                 z = try ODEIntegrator.rk4.step(z, at: xiStart + Double(i) * h, by: h, xiField)
@@ -78,7 +80,7 @@ extension GaussianMixture {
             let level = NoiseLevel(uncheckedAlpha: cos(b), sigma: sin(b))
             let posterior = Posterior(mixture: self, points: z, level: level)
             let c = cos(thetaEnd), s = sin(thetaEnd)
-            z = zip(posterior.originalSample, posterior.noise).map { c * $0 + s * $1 }
+            for i in z.indices { z[i] = c * posterior.originalSample[i] + s * posterior.noise[i] }
         }
         return z.map { $0 * end.radius }
     }

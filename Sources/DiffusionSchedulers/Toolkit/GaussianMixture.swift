@@ -22,6 +22,8 @@ public struct GaussianMixture: Sendable, Equatable {
 
     /// Per component: log-weight, mean, and the eigen-decomposition of the covariance.
     let parts: [Part]
+    /// The same, laid out flat for the evaluation loops.
+    let tables: Tables
 
     /// One component ready for evaluation.
     struct Part: Sendable, Equatable {
@@ -30,6 +32,18 @@ public struct GaussianMixture: Sendable, Equatable {
         /// The eigenvalues λᵢ of Σ (negative rounding noise clamped to 0).
         var eigenvalues: [Double]
         /// The eigenvectors V as columns, row-major D×D.
+        var eigenvectors: [Double]
+    }
+
+    /// The components' parameters in flat arrays, component after component.
+    struct Tables: Sendable, Equatable {
+        /// log wₖ, K values.
+        var logWeights: [Double]
+        /// μₖ, K·D values.
+        var means: [Double]
+        /// λ of Σₖ, K·D values.
+        var eigenvalues: [Double]
+        /// Vₖ row-major, K·D·D values.
         var eigenvectors: [Double]
     }
 
@@ -78,6 +92,9 @@ public struct GaussianMixture: Sendable, Equatable {
         self.components = normalised
         self.dimension = d
         self.parts = parts
+        self.tables = Tables(
+            logWeights: parts.map(\.logWeight), means: parts.flatMap(\.mean), eigenvalues: parts.flatMap(\.eigenvalues),
+            eigenvectors: parts.flatMap(\.eigenvectors))
     }
 
     /// A one-dimensional mixture from parallel lists of weights, means and standard deviations.
