@@ -54,7 +54,7 @@ public struct GaussianMixture: Sendable, Equatable {
     /// semi-definite (a zero covariance is a point mass).
     public init(components: [GaussianComponent]) throws(SchedulerError) {
         guard let first = components.first else {
-            throw SchedulerError(key: "components", message: "a Gaussian mixture needs at least one component")
+            throw SchedulerError(key: "components", message: "components must hold at least one Gaussian component")
         }
         let d = first.mean.count
         guard d >= 1 else {
@@ -70,7 +70,7 @@ public struct GaussianMixture: Sendable, Equatable {
             totalWeight += c.weight
         }
         guard totalWeight > 0, totalWeight.isFinite else {
-            throw SchedulerError(key: "components", message: "the component weights must not all be zero")
+            throw SchedulerError(key: "components", message: "components must not all have weight 0")
         }
         var normalised: [GaussianComponent] = []
         var parts: [Part] = []
