@@ -194,6 +194,28 @@ import Testing
         let m1 = try Toy.mixture1D.denoiser(target: .score, alphasCumprod: scheduler.alphasCumprod)
         #expect(try m1(flat, timestep: 10).scalars == m1(column, timestep: 10).scalars)
     }
+
+    @Test func fractionalAndFlowMatchingTimestepsMapToTheirLevels() throws {
+        let schedule = try NoiseSchedule()
+        let model = try Toy.mixture2D.denoiser(target: .epsilon, alphasCumprod: schedule.alphasCumprod)
+        // Integer timesteps read ᾱ; fractional ones interpolate the VE sigma as np.interp does.
+        #expect(try model.noiseLevel(timestep: 400.0) == NoiseLevel.variancePreserving(alphaCumprod: Double(schedule.alphasCumprod[400])))
+        let sigma = { (i: Int) in ((1 - Double(schedule.alphasCumprod[i])) / Double(schedule.alphasCumprod[i])).squareRoot() }
+        let level = try model.noiseLevel(timestep: 400.25)
+        #expect(abs(level.varianceExplodingSigma - (0.75 * sigma(400) + 0.25 * sigma(401))) < 1e-12)
+        #expect(abs(level.alpha * level.alpha + level.sigma * level.sigma - 1) < 1e-12)
+        #expect(throws: SchedulerError(key: "timestep", message: "timestep 999.5 is outside 0..<1000")) {
+            _ = try model.noiseLevel(timestep: 999.5)
+        }
+        #expect(throws: SchedulerError.self) { _ = try model.noiseLevel(timestep: .nan) }
+        let flow = try Toy.mixture2D.flowMatchingDenoiser()
+        #expect(flow.target == .flow)
+        #expect(try flow.noiseLevel(timestep: 250.0) == NoiseLevel(alpha: 0.75, sigma: 0.25))
+        #expect(try flow.noiseLevel(timestep: 1000.0) == NoiseLevel(alpha: 0, sigma: 1))
+        let x = try Tensor(shape: [1, 2], scalars: [0.3, -0.1])
+        #expect(try flow(x, timestep: 250.0) == Toy.mixture2D.predict(.flow, sample: x, level: NoiseLevel(alpha: 0.75, sigma: 0.25)))
+        #expect(throws: SchedulerError.self) { _ = try Toy.mixture2D.flowMatchingDenoiser(numTrainTimesteps: 0) }
+    }
 }
 
 /// Bad input throws a `SchedulerError` naming the argument; nothing traps.
