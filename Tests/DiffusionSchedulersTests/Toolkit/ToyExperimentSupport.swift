@@ -1,7 +1,7 @@
 import Foundation
 @testable import DiffusionSchedulers
 
-/// The toy data and sampling loops the toolkit tests share.
+/// The toy data the toolkit tests share.
 enum Toy {
     /// Three correlated 2-D components inside [−1, 1]², standard deviations 0.14–0.22.
     static let mixture2D = try! GaussianMixture(components: [
@@ -17,40 +17,17 @@ enum Toy {
     /// The level x = x₀ (α = 1, σ = 0) every sampler ends at.
     static let clean = try! NoiseLevel(alpha: 1, sigma: 0)
 
-    /// DDIM from `start` at its first timestep down to ᾱ = 1, with the exact ε model.
-    static func ddim(_ mixture: GaussianMixture, steps: Int, start: Tensor) throws -> (sample: Tensor, startTimestep: Int) {
+    /// diffusers' DDIM defaults without x₀ clipping: the exact x₀ is not confined to [−1, 1].
+    static var ddimConfig: DDIMSchedulerConfiguration {
         var config = DDIMSchedulerConfiguration()
-        config.clipSample = false  // the exact x₀ is not confined to [−1, 1]
-        let scheduler = try DDIMScheduler(config: config)
-        try scheduler.setTimesteps(steps)
-        let model = try mixture.denoiser(predictionType: .epsilon, alphasCumprod: scheduler.alphasCumprod)
-        var x = start
-        for t in scheduler.timesteps {
-            x = try scheduler.step(modelOutput: model(x, timestep: t), timestep: t, sample: x).prevSample
-        }
-        return (x, scheduler.timesteps[0])
+        config.clipSample = false
+        return config
     }
 
-    /// DDPM ancestral sampling from `start` with `steps` inference steps and a seeded generator.
-    static func ddpm(
-        _ mixture: GaussianMixture, steps: Int, start: Tensor, seed: UInt64
-    ) throws -> (sample: Tensor, startTimestep: Int) {
+    /// diffusers' DDPM defaults without x₀ clipping.
+    static var ddpmConfig: DDPMSchedulerConfiguration {
         var config = DDPMSchedulerConfiguration()
         config.clipSample = false
-        let scheduler = try DDPMScheduler(config: config)
-        try scheduler.setTimesteps(steps)
-        let model = try mixture.denoiser(predictionType: .epsilon, alphasCumprod: scheduler.alphasCumprod)
-        let generator = TorchGenerator(seed: seed)
-        var x = start
-        for t in scheduler.timesteps {
-            x = try scheduler.step(modelOutput: model(x, timestep: t), timestep: t, sample: x, generator: generator)
-                .prevSample
-        }
-        return (x, scheduler.timesteps[0])
-    }
-
-    /// The level of DDPM-family timestep t under the default linear schedule.
-    static func level(timestep t: Int) throws -> NoiseLevel {
-        try NoiseLevel.variancePreserving(alphaCumprod: Double(NoiseSchedule().alphasCumprod[t]))
+        return config
     }
 }
