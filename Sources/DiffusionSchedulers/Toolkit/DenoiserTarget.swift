@@ -23,4 +23,14 @@ public enum DenoiserTarget: String, Sendable, CaseIterable {
         }
         self = target
     }
+
+    /// The target a DPM-Solver-family scheduler configured with `predictionType` expects from its model.
+    public init(_ predictionType: SolverPredictionType) throws(SchedulerError) {
+        guard let target = DenoiserTarget(rawValue: predictionType.rawValue) else {
+            throw SchedulerError(
+                key: "prediction_type",
+                message: "prediction_type '\(predictionType.rawValue)' has no exact Gaussian-mixture denoiser")
+        }
+        self = target
+    }
 }
