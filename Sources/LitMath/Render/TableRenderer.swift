@@ -14,7 +14,8 @@ public struct TableFigure: Sendable, Codable {
 
 /// Renders tables as accessible HTML with right-aligned, tabular numbers.
 enum TableRenderer {
-    static func render(_ table: TableFigure, inline: (String) -> HTMLNode) -> HTMLNode {
+    /// `number`: the table number shown before the caption (tables with a caption are numbered).
+    static func render(_ table: TableFigure, number: Int? = nil, inline: (String) -> HTMLNode) -> HTMLNode {
         // Chromium names a <figure> only from aria-labelledby, aria-label or title (not from a
         // caption inside it), so the figure points at the caption, or at the header row.
         let captionID = table.id + "-caption", headID = table.id + "-head"
@@ -34,7 +35,10 @@ enum TableRenderer {
             return .el("tr", [], cells)
         })
         var children: [HTMLNode] = []
-        if let caption = table.caption { children.append(.el("caption", [("id", captionID)], [inline(caption)])) }
+        if let caption = table.caption {
+            let prefix: [HTMLNode] = number.map { [.el("span", [("class", "lm-figure-number")], text: "Table \($0)."), .text(" ")] } ?? []
+            children.append(.el("caption", [("id", captionID)], prefix + [inline(caption)]))
+        }
         children += [head, body]
         return .el("figure", [("class", "lm-table"), ("id", table.id), ("aria-labelledby", table.caption == nil ? headID : captionID)], [
             .el("div", [("class", "lm-table-scroll")], [.el("table", [], children)]),
