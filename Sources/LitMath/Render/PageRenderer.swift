@@ -48,7 +48,8 @@ enum PageRenderer {
         let inline: (String) -> HTMLNode = { [renderer] text in .fragment(renderer.renderText(text)) }
         renderer.directive = { line in
             guard let result = directives[line] else { return nil }
-            return FigureRenderer.render(result, number: page.directiveNumbers[result.id], inline: inline)
+            return FigureRenderer.render(result, number: page.directiveNumbers[result.id], inline: inline,
+                                         dataHref: PlotData.fileName(page: page.outputPath, id: result.id))
         }
         // Ids the generator gives out are reserved first, so headings never take them.
         renderer.reserve(page.footnotes.flatMap { note in [note.id] + note.references.indices.map(note.referenceID) })
@@ -122,40 +123,5 @@ enum TableOfContents {
                 .el("li", [], [item.entry] + (item.children.isEmpty ? [] : [.el("ol", [], item.children)]))
             }),
         ])
-    }
-}
-
-/// Renders directive outputs: plots as figures with an SVG and a caption, tables as figures,
-/// values as a labelled number, definitions as the configuration they name.
-enum FigureRenderer {
-    /// `number`: the figure or table number, for directives with a caption.
-    static func render(_ result: DirectiveResult, number: Int? = nil, inline: (String) -> HTMLNode) -> HTMLNode {
-        switch result.output {
-        case let .plot(plot):
-            var children = [SVGPlotRenderer.render(plot)]
-            let captionID = plot.id + "-caption"
-            if let caption = plot.caption {
-                var content: [HTMLNode] = []
-                if let number {
-                    content += [.el("span", [("class", "lm-figure-number")], text: "Figure \(number)."), .text(" ")]
-                }
-                children.append(.el("figcaption", [("id", captionID)], content + [inline(caption)]))
-            }
-            // Chromium names a <figure> only from aria-labelledby, aria-label or title, not from
-            // its <figcaption>: the plot's title names the figure, the caption describes it.
-            return .el("figure", [("class", "lm-plot-figure"), ("id", plot.id), ("aria-labelledby", plot.id + "-title"),
-                                  ("aria-describedby", plot.caption == nil ? nil : captionID)], children)
-        case let .table(table):
-            return TableRenderer.render(table, number: number, inline: inline)
-        case let .value(label, value, format):
-            return .el("p", [("class", "lm-value-block"), ("id", "fig-" + result.id)], [
-                inline(label), .text(" = "), .el("span", [("class", "lm-value")], [format.html(value)]),
-            ])
-        case let .definition(name, yaml):
-            return .el("details", [("class", "lm-definition"), ("id", "scheduler-" + name)], [
-                .el("summary", [], [.text("Scheduler "), .el("code", [], text: name)]),
-                .el("pre", [], [.el("code", [("class", "language-yaml")], text: yaml)]),
-            ])
-        }
     }
 }

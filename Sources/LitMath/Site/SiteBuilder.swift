@@ -176,6 +176,11 @@ public struct SiteBuilder: Sendable {
                 return ""
             }
             files[page.outputPath] = Data(html.utf8)
+            for result in page.directives {
+                if case let .plot(plot) = result.output {
+                    files[PlotData.path(page: page.outputPath, id: result.id)] = Data(PlotData.csv(plot).utf8)
+                }
+            }
         }
         report.pagesWritten = pages.count
         report.pages = pages
