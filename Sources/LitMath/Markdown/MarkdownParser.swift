@@ -149,7 +149,8 @@ public enum MarkdownParser {
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && $0.isLetter }) else { return nil }
             guard let kind = CalloutKind(rawValue: name.lowercased()) else {
                 let names = CalloutKind.allCases.map { $0.rawValue.uppercased() }
-                let guess = Spelling.closest(to: name.uppercased(), in: names)
+                // A typo, or a shortening such as [!WARN].
+                let guess = Spelling.closest(to: name.uppercased(), in: names) ?? names.first { $0.hasPrefix(name.uppercased()) }
                 diagnostics.append(.error("callout.kind", "unknown callout '[!\(name)]'; use one of \(names.map { "[!\($0)]" }.joined(separator: ", "))",
                                           at: location(of: "[!", onLine: line), notes: guess.map { ["did you mean '[!\($0)]'?"] } ?? []))
                 return nil
