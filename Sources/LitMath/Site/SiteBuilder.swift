@@ -103,6 +103,12 @@ public struct SiteBuilder: Sendable {
             if !page.frontMatter.draft { pages.append(page) }
         }
 
+        // References between pages, and the images articles show (read from the content folder).
+        let (references, referenceDiagnostics) = CrossReferences.resolve(pages)
+        report.diagnostics += referenceDiagnostics
+        let (images, imageDiagnostics) = PageImages.load(pages, from: contentDirectory)
+        report.diagnostics += imageDiagnostics
+
         progress("typeset math")
         var requests: [KaTeX.Request] = []
         var requestIndex: [KaTeX.Request: Int] = [:]
@@ -165,7 +171,7 @@ public struct SiteBuilder: Sendable {
         let template = PageTemplate(siteTitle: siteTitle, navigation: ordered.map { .init(title: $0.title, path: $0.outputPath) })
         var files: [String: Data] = [:]
         for (page, indices) in zip(pages, pageRequests) {
-            let html = PageRenderer.render(page, template: template) { i in
+            let html = PageRenderer.render(page, template: template, references: references[page.sourcePath] ?? [:]) { i in
                 if case let .success(html, _) = typeset[indices[i]] { return html }
                 return ""
             }
@@ -181,6 +187,7 @@ public struct SiteBuilder: Sendable {
 
         progress("copy assets")
         files["assets/litmath.css"] = Data(Theme.css.utf8)
+        for (path, data) in images { files[path] = data }
         do {
             try copyKaTeXAssets(into: &files)
         } catch {
@@ -190,8 +197,12 @@ public struct SiteBuilder: Sendable {
         progress("check links")
         for finding in Verifier.checkLinks(pages: pages, files: files) {
             let page = pages.first { $0.displayPath == finding.article }
+            // Every place the link is written; else a search of the source for it.
+            let written = page.map { $0.locations(ofLinkIn: finding.message) } ?? []
             let location = page.flatMap { Self.locate(finding.message, in: report.sources[$0.displayPath] ?? "", file: $0.displayPath) }
-            report.diagnostics.append(.error("link.broken", finding.message, at: location ?? SourceLocation(file: finding.article, line: 1, column: 1)))
+            for at in written.isEmpty ? [location ?? SourceLocation(file: finding.article, line: 1, column: 1)] : written {
+                report.diagnostics.append(.error("link.broken", finding.message, at: at))
+            }
         }
 
         return (files, report)
