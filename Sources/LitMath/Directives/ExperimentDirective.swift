@@ -210,6 +210,10 @@ enum ExperimentDirective {
                 }
                 return nil
             }
+            if let bad = std.first(where: { !($0 > 0) || !$0.isFinite }) {
+                diagnostics.append(.error("directive.value", "each 'std' must be a positive number, not \(bad)", at: data.location(of: data.node("std")!)))
+                return nil
+            }
             for k in 0..<count { components.append(GaussianComponent(weight: weights[k], mean: means[k], standardDeviation: std[k])) }
         }
         do {
