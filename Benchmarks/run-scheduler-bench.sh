@@ -60,10 +60,11 @@ def load(path):
 (c, _), (cn, _), (s, notes), (port, _), (p, _) = (load(x) for x in sys.argv[1:6])
 level = notes.get("kernels", "?")
 shapes = sorted({k[1] for k in s}, key=lambda x: [int(v) for v in x.split("x")])
-names = ["ddim_step_eta0", "ddim_step_eta0_alloc", "ddpm_step", "ddpm_step_alloc", "randn", "ddim_loop_50",
-         "ddpm_loop_50"]
-# diffusers has no reusing form: its step always allocates, so both Swift forms compare with it.
-py_name = {"ddim_step_eta0_alloc": "ddim_step_eta0", "ddpm_step_alloc": "ddpm_step"}
+names = ["ddim_step_eta0", "ddim_step_eta0_alloc", "ddim_step_eta0_inplace", "ddpm_step", "ddpm_step_alloc",
+         "ddpm_step_inplace", "randn", "ddim_loop_50", "ddpm_loop_50"]
+# diffusers has one form, which allocates; every Swift form compares with it.
+py_name = {"ddim_step_eta0_alloc": "ddim_step_eta0", "ddim_step_eta0_inplace": "ddim_step_eta0",
+           "ddpm_step_alloc": "ddpm_step", "ddpm_step_inplace": "ddpm_step"}
 swift_col = f"swift {level} us"
 print("ratios: swift/C and swift/Cnat against the a*x+b*y floor (gcc -O3, -march=native);")
 print("        swift/IO against the native 2-in-2-out floor, the memory traffic a step must do")
