@@ -170,10 +170,32 @@ public enum Verifier {
         return findings
     }
 
-    /// Values of `name="…"` attributes in our own deterministic markup.
+    /// Values of `name="…"` attributes in our own deterministic markup (a byte scan: pages with
+    /// large plots are hundreds of kilobytes, and this runs on every build).
     static func attributeValues(_ name: String, in html: String) -> [String] {
-        let marker = " \(name)=\""
-        return html.components(separatedBy: marker).dropFirst().map { String($0.prefix(while: { $0 != "\"" })) }
-            .map { $0.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&") }
+        let marker = Array(" \(name)=\"".utf8)
+        var result: [String] = []
+        var html = html
+        html.withUTF8 { bytes in
+            var i = 0
+            let n = bytes.count, m = marker.count
+            while i + m <= n {
+                if bytes[i] == marker[0], bytes[i + 1] == marker[1] {
+                    var match = true
+                    for k in 2..<m where bytes[i + k] != marker[k] { match = false; break }
+                    if match {
+                        let start = i + m
+                        var end = start
+                        while end < n, bytes[end] != UInt8(ascii: "\"") { end += 1 }
+                        let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                        result.append(value.contains("&") ? value.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&") : value)
+                        i = end
+                        continue
+                    }
+                }
+                i += 1
+            }
+        }
+        return result
     }
 }
