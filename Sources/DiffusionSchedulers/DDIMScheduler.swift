@@ -90,7 +90,7 @@ public final class DDIMScheduler {
         modelOutput: Tensor, timestep t: Int, sample: Tensor, eta: Double = 0, useClippedModelOutput: Bool = false,
         generator: TorchGenerator? = nil, varianceNoise: Tensor? = nil
     ) throws(SchedulerError) -> SchedulerOutput {
-        var output = SchedulerOutput.empty(like: sample)
+        var output = SchedulerOutput(prevSample: .empty, predOriginalSample: .empty)
         try step(
             modelOutput: modelOutput, timestep: t, sample: sample, eta: eta,
             useClippedModelOutput: useClippedModelOutput, generator: generator, varianceNoise: varianceNoise,
@@ -107,7 +107,8 @@ public final class DDIMScheduler {
         let plan = try plan(
             modelOutput: modelOutput, timestep: t, sample: sample, eta: eta,
             useClippedModelOutput: useClippedModelOutput, generator: generator, varianceNoise: varianceNoise)
-        output.prepare(like: sample)
+        output.prevSample.prepare(shape: sample.shape, count: sample.count)
+        output.predOriginalSample.prepare(shape: sample.shape, count: sample.count)
         sample.scalars.withUnsafeBufferPointer { x in
             modelOutput.scalars.withUnsafeBufferPointer { m in
                 output.predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
@@ -146,7 +147,7 @@ public final class DDIMScheduler {
         let plan = try plan(
             modelOutput: modelOutput, timestep: t, sample: sample, eta: eta,
             useClippedModelOutput: useClippedModelOutput, generator: generator, varianceNoise: varianceNoise)
-        predOriginalSample.prepare(like: sample)
+        predOriginalSample.prepare(shape: sample.shape, count: sample.count)
         modelOutput.scalars.withUnsafeBufferPointer { m in
             predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
                 sample.scalars.withUnsafeMutableBufferPointer { x in

@@ -88,7 +88,7 @@ public final class DDPMScheduler {
     public func step(
         modelOutput: Tensor, timestep t: Int, sample: Tensor, generator: TorchGenerator? = nil
     ) throws(SchedulerError) -> SchedulerOutput {
-        var output = SchedulerOutput.empty(like: sample)
+        var output = SchedulerOutput(prevSample: .empty, predOriginalSample: .empty)
         try step(modelOutput: modelOutput, timestep: t, sample: sample, generator: generator, into: &output)
         return output
     }
@@ -100,7 +100,8 @@ public final class DDPMScheduler {
         into output: inout SchedulerOutput
     ) throws(SchedulerError) {
         let plan = try plan(modelOutput: modelOutput, timestep: t, sample: sample, generator: generator)
-        output.prepare(like: sample)
+        output.prevSample.prepare(shape: sample.shape, count: sample.count)
+        output.predOriginalSample.prepare(shape: sample.shape, count: sample.count)
         sample.scalars.withUnsafeBufferPointer { x in
             modelOutput.scalars.withUnsafeBufferPointer { out in
                 output.predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
@@ -133,7 +134,7 @@ public final class DDPMScheduler {
         predOriginalSample: inout Tensor
     ) throws(SchedulerError) {
         let plan = try plan(modelOutput: modelOutput, timestep: t, sample: sample, generator: generator)
-        predOriginalSample.prepare(like: sample)
+        predOriginalSample.prepare(shape: sample.shape, count: sample.count)
         modelOutput.scalars.withUnsafeBufferPointer { out in
             predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
                 sample.scalars.withUnsafeMutableBufferPointer { x in

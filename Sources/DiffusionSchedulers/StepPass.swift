@@ -117,38 +117,3 @@ struct StepPass {
         return params
     }
 }
-
-extension Tensor {
-    /// Gives the tensor `sample`'s shape, reusing its storage when the element count matches; new
-    /// storage is left uninitialised for a step pass to overwrite.
-    mutating func prepare(like sample: Tensor) {
-        SchedulerOutput.prepare(&self, like: sample)
-    }
-}
-
-extension SchedulerOutput {
-    /// Gives both tensors the sample's shape, reusing their storage when the element count already
-    /// matches, so a sampling loop that keeps one output allocates nothing per step. New storage is
-    /// left uninitialised: the step pass overwrites every element before anything reads it.
-    mutating func prepare(like sample: Tensor) {
-        Self.prepare(&prevSample, like: sample)
-        Self.prepare(&predOriginalSample, like: sample)
-    }
-
-    fileprivate static func prepare(_ tensor: inout Tensor, like sample: Tensor) {
-        guard tensor.shape != sample.shape || tensor.scalars.count != sample.count else { return }
-        let scalars = tensor.scalars.count == sample.count ? tensor.scalars : uninitialized(sample.count)
-        tensor = Tensor(uncheckedShape: sample.shape, scalars: scalars)
-    }
-
-    /// An empty output for `prepare(like:)` to fill.
-    static func empty(like sample: Tensor) -> SchedulerOutput {
-        SchedulerOutput(
-            prevSample: Tensor(uncheckedShape: sample.shape, scalars: []),
-            predOriginalSample: Tensor(uncheckedShape: sample.shape, scalars: []))
-    }
-
-    private static func uninitialized(_ count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-    }
-}
