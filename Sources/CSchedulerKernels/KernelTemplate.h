@@ -32,7 +32,7 @@
 // MARK: - Scheduler step
 
 // The generic pass; every mode argument is a compile-time constant at each call site in
-// step_dispatch below, so each combination becomes its own branch-free loop.
+// step_modes below, so each combination becomes its own branch-free loop.
 SK_INLINE long SK_FN(step_loop)(const sk_step_params *p, const float *x, const float *m, const float *noise,
                                 float *x0, float *prev, long n, const int x0_mode, const int y_mode, const int tail,
                                 const int stores_x0) {
