@@ -156,7 +156,8 @@ public enum Verifier {
                 if parts[0].isEmpty {
                     target = page.outputPath
                 } else {
-                    target = ((directory as NSString).appendingPathComponent(parts[0]) as NSString).standardizingPath
+                    // NSString's standardizingPath keeps `..` in relative paths: resolve it by hand.
+                    target = normalized((directory as NSString).appendingPathComponent(parts[0]))
                 }
                 guard files[target] != nil else {
                     findings.append(Finding(article: page.displayPath, directive: nil, location: nil, message: "broken link '\(href)': \(target) does not exist"))
@@ -168,6 +169,17 @@ public enum Verifier {
             }
         }
         return findings
+    }
+
+    /// `a/b/../c` → `a/c`, `./a` → `a`; a `..` above the top is kept (and so matches no file).
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for component in path.split(separator: "/") {
+            if component == "." { continue }
+            if component == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            parts.append(component)
+        }
+        return parts.joined(separator: "/")
     }
 
     /// Values of `name="…"` attributes in our own deterministic markup (a byte scan: pages with
