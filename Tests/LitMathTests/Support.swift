@@ -57,6 +57,14 @@ enum TestSite {
 }
 
 extension String {
+    /// The text of some HTML: tags removed, the five entities litmath writes decoded.
+    var textContent: String {
+        replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+
     /// Number of non-overlapping occurrences of `needle`.
     func occurrences(of needle: String) -> Int {
         components(separatedBy: needle).count - 1

@@ -15,6 +15,8 @@ struct HTMLRenderer {
     var valueSource: (Int) -> String
     /// The figure for the directive whose fence is on the given line.
     var directive: (Int) -> HTMLNode?
+    /// Highlighted code for a fence's info string and its code, or nil to show it plain.
+    var highlight: (String, String) -> HTMLNode? = { _, _ in nil }
     /// Heading ids already used on this page.
     private(set) var usedIDs: Set<String> = []
     /// Headings (level, id, text) in order, for a table of contents.
@@ -57,7 +59,8 @@ struct HTMLRenderer {
             if let figure = directive(line) { return figure }
             let language = info.split(separator: " ").first.map(String.init)
             let code = restoreMath(literal)
-            return .el("pre", [], [.el("code", [("class", language.map { "language-" + $0 })], text: code)])
+            let content = highlight(info, code) ?? .text(code)
+            return .el("pre", [], [.el("code", [("class", language.map { "language-" + $0 })], [content])])
         case let .htmlBlock(html, _):
             return .el("pre", [("class", "lm-raw-html")], [.el("code", [], text: restoreMath(html))])
         case .thematicBreak:
