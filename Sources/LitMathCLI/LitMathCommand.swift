@@ -72,9 +72,14 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The built site to compare with.", valueName: "dir"))
     var output: String = "site"
 
+    @Flag(name: .long, help: "Do not compile and run the runnable Swift examples.")
+    var noExamples = false
+
     func run() throws {
-        let status = CheckAction(content: URL(fileURLWithPath: content), output: URL(fileURLWithPath: output),
-                                 log: { FileHandle.standardError.write(Data($0.utf8)) }).run()
+        var action = CheckAction(content: URL(fileURLWithPath: content), output: URL(fileURLWithPath: output),
+                                 log: { FileHandle.standardError.write(Data($0.utf8)) })
+        action.runsExamples = !noExamples
+        let status = action.run()
         if status != 0 { throw ExitCode(status) }
     }
 }

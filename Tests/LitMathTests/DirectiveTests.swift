@@ -1,3 +1,4 @@
+import Foundation
 import DiffusionSchedulers
 import Testing
 @testable import LitMath
@@ -125,5 +126,36 @@ struct NumberFormatTests {
     ])
     func formatting(_ value: Double, _ expected: String) {
         #expect(NumberFormat(digits: 4).string(value) == expected)
+    }
+}
+
+@Suite("Plot data, markers and best values")
+struct FigureExtrasTests {
+    @Test("Each plot's data is written beside its page as CSV, one column per series")
+    func csv() throws {
+        let (pages, report) = TestSite.render(["p.md": "```scheduler plot\ny: beta\nseries:\n  - {label: 'linear, 1e-4', beta_schedule: linear}\n  - {label: cosine, beta_schedule: squaredcos_cap_v2}\n```\n"])
+        #expect(!report.diagnostics.containsErrors)
+        #expect(pages["p.html"]?.contains("href=\"p.plot-1.csv\"") == true)
+        let builder = SiteBuilder(contentDirectory: URL(fileURLWithPath: "/nonexistent"), outputDirectory: URL(fileURLWithPath: "/nonexistent"))
+        let (files, _) = builder.render([(path: "p.md", display: "content/p.md", text: "```scheduler plot\ny: beta\nseries:\n  - {label: 'linear, 1e-4', beta_schedule: linear}\n  - {label: cosine, beta_schedule: squaredcos_cap_v2}\n```\n")])
+        let csv = String(decoding: try #require(files["p.plot-1.csv"]), as: UTF8.self)
+        let lines = csv.split(separator: "\n")
+        #expect(lines.count == 1001)
+        #expect(lines[0] == "t,\"linear, 1e-4\",cosine")
+        let schedule = try NoiseSchedule()
+        #expect(lines[1] == "0,\(Double(schedule.betas[0])),\(Double(try NoiseSchedule(betaSchedule: .squaredcosCapV2).betas[0]))")
+    }
+
+    @Test("markers: true draws a circle per point; best: min emphasises each column's smallest value")
+    func markersAndBest() {
+        let (plot, _) = TestSite.article("```scheduler plot\ny: beta\nmarkers: true\nnum_train_timesteps: 10\n```\n")
+        #expect(plot.occurrences(of: "<circle ") == 10)
+        let (table, diagnostics) = TestSite.article("```scheduler table\nt: [0, 5, 9]\ncolumns: [beta, alpha_cumprod]\nbest: min\nnum_train_timesteps: 10\n```\n")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(table.occurrences(of: "lm-best") == 2)
+        // The smallest beta is at t = 0, the smallest alpha_cumprod at t = 9.
+        let rows = table.components(separatedBy: "<tr>").dropFirst(2)
+        #expect(rows.first?.components(separatedBy: "<td").dropFirst().first?.contains("lm-best") == true)
+        #expect(rows.last?.components(separatedBy: "<td").dropFirst().last?.contains("lm-best") == true)
     }
 }

@@ -12,7 +12,7 @@
 /// ```
 /// Labels may contain math. Other keys are scheduler configuration (as in `plot`).
 enum TableDirective {
-    static let keys = ["caption", "t", "columns", "digits", "notation", "scheduler", "t_label"]
+    static let keys = ["caption", "t", "columns", "digits", "notation", "scheduler", "t_label", "best"]
     static let columnKeys = ["label", "quantity", "scheduler"]
 
     static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> TableFigure? {
@@ -85,7 +85,8 @@ enum TableDirective {
             rows.append([Double(t)] + columns.map { $0[t] })
         }
         guard !diagnostics.containsErrors else { return nil }
-        return TableFigure(caption: map.string("caption", into: &diagnostics), headers: headers, rows: rows, format: format, id: id)
+        let best = map.choice("best", TableFigure.Best.allCases.map(\.rawValue), into: &diagnostics).flatMap(TableFigure.Best.init)
+        return TableFigure(caption: map.string("caption", into: &diagnostics), headers: headers, rows: rows, format: format, id: id, best: best)
     }
 }
 

@@ -47,39 +47,11 @@ enum PageRenderer {
             valueSource: { values[$0].span.sourceText },
             directive: { line in
                 guard let result = directives[line] else { return nil }
-                return FigureRenderer.render(result, inline: inline)
+                return FigureRenderer.render(result, inline: inline, dataHref: PlotData.fileName(page: page.outputPath, id: result.id))
             })
         renderer.highlight = highlight
         let content = renderer.render(page.blocks)
         let hasOwnHeading = page.blocks.contains { if case .heading(1, _, _) = $0 { true } else { false } }
         return Article(content: content, headings: renderer.headings, hasOwnHeading: hasOwnHeading)
-    }
-}
-
-/// Renders directive outputs: plots as figures with an SVG and a caption, tables as figures,
-/// values as a labelled number, definitions as the configuration they name.
-enum FigureRenderer {
-    static func render(_ result: DirectiveResult, inline: (String) -> HTMLNode) -> HTMLNode {
-        switch result.output {
-        case let .plot(plot):
-            var children = [SVGPlotRenderer.render(plot)]
-            let captionID = plot.id + "-caption"
-            if let caption = plot.caption { children.append(.el("figcaption", [("id", captionID)], [inline(caption)])) }
-            // Chromium names a <figure> only from aria-labelledby, aria-label or title, not from
-            // its <figcaption>: the plot's title names the figure, the caption describes it.
-            return .el("figure", [("class", "lm-plot-figure"), ("id", plot.id), ("aria-labelledby", plot.id + "-title"),
-                                  ("aria-describedby", plot.caption == nil ? nil : captionID)], children)
-        case let .table(table):
-            return TableRenderer.render(table, inline: inline)
-        case let .value(label, value, format):
-            return .el("p", [("class", "lm-value-block"), ("id", "fig-" + result.id)], [
-                inline(label), .text(" = "), .el("span", [("class", "lm-value")], [format.html(value)]),
-            ])
-        case let .definition(name, yaml):
-            return .el("details", [("class", "lm-definition"), ("id", "scheduler-" + name)], [
-                .el("summary", [], [.text("Scheduler "), .el("code", [], text: name)]),
-                .el("pre", [], [.el("code", [("class", "language-yaml")], text: yaml)]),
-            ])
-        }
     }
 }

@@ -13,6 +13,8 @@ public struct PlotFigure: Sendable, Codable {
         public var x: [Double]
         /// y values, as many as `x`.
         public var y: [Double]
+        /// Whether to mark each point (for series of a few points, such as errors against step counts).
+        public var markers: Bool = false
     }
 
     /// Title (plain text; also the SVG's accessible name).

@@ -80,6 +80,14 @@ enum SVGPlotRenderer {
             let colour = index % palette.count
             var style = "stroke: var(--lm-s\(colour), \(palette[colour]))"
             if !dashes[colour].isEmpty { style += "; stroke-dasharray: \(dashes[colour])" }
+            if series.markers {
+                let fill = "fill: var(--lm-s\(colour), \(palette[colour]))"
+                var circles: [HTMLNode] = []
+                for (x, y) in zip(series.x, series.y) where xAxis.contains(x) && yAxis.contains(y) {
+                    circles.append(.void("circle", [("cx", fmt(px(x))), ("cy", fmt(py(y))), ("r", "3.5"), ("style", fill)]))
+                }
+                paths.append(.el("g", [("class", "lm-markers"), ("aria-hidden", "true")], circles))
+            }
             paths.append(.el("path", [("d", d), ("class", "lm-series lm-s\(colour)"), ("style", style)], [
                 .el("title", [], text: series.label),
             ]))

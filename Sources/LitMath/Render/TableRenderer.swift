@@ -10,11 +10,22 @@ public struct TableFigure: Sendable, Codable {
     public var format: NumberFormat
     /// A stable id for anchors.
     public var id: String
+    /// Emphasise the smallest (`min`) or largest (`max`) value of each column.
+    public var best: Best? = nil
+
+    /// Which value of a column is the best one.
+    public enum Best: String, Sendable, Codable, CaseIterable {
+        case min, max
+    }
 }
 
 /// Renders tables as accessible HTML with right-aligned, tabular numbers.
 enum TableRenderer {
     static func render(_ table: TableFigure, inline: (String) -> HTMLNode) -> HTMLNode {
+        func bestValue(column: Int, _ best: TableFigure.Best) -> Double? {
+            let values = table.rows.map { $0[column] }.filter(\.isFinite)
+            return best == .min ? values.min() : values.max()
+        }
         // Chromium names a <figure> only from aria-labelledby, aria-label or title (not from a
         // caption inside it), so the figure points at the caption, or at the header row.
         let captionID = table.id + "-caption", headID = table.id + "-head"
@@ -27,6 +38,8 @@ enum TableRenderer {
                 if index == 0 {
                     let key = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : NumberFormat(digits: 6).string(value)
                     cells.append(.el("th", [("scope", "row"), ("class", "num")], text: key))
+                } else if let best = table.best, value == bestValue(column: index, best) {
+                    cells.append(.el("td", [("class", "num lm-best")], [.el("strong", [], [table.format.html(value)])]))
                 } else {
                     cells.append(.el("td", [("class", "num")], [table.format.html(value)]))
                 }

@@ -218,6 +218,11 @@ public struct SiteBuilder: Sendable {
                 files[page.outputPath] = Data(template.document(document).utf8)
                 search.add(page, headings: article.headings)
             }
+            for result in page.directives {
+                if case let .plot(plot) = result.output {
+                    files[PlotData.path(page: page.outputPath, id: result.id)] = Data(PlotData.csv(plot).utf8)
+                }
+            }
         }
         if notFoundPage == nil {
             files[NotFoundPage.outputPath] = Data(template.document(NotFoundPage.document(home: ordered.first?.outputPath ?? "index.html", root: notFoundRoot)).utf8)
