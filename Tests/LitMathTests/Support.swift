@@ -16,6 +16,27 @@ enum TestSite {
         return (pages, report)
     }
 
+    /// Renders a whole content folder given as path → text: `site.yml`, `_templates/*.mustache`,
+    /// `*.md` articles and any other path as a static file. Returns every output file as bytes.
+    static func site(_ files: [String: String], binary: [String: Data] = [:]) -> (files: [String: Data], report: SiteBuilder.Report) {
+        var content = SiteContent()
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) {
+            let file = SiteContent.TextFile(path: path, display: "content/" + path, text: text)
+            if path == SiteContent.configurationName {
+                content.configuration = file
+            } else if path.hasPrefix(SiteContent.templatesFolder + "/") {
+                content.templates.append(file)
+            } else if path.hasSuffix(".md") {
+                content.articles.append(file)
+            } else {
+                content.staticFiles[path] = Data(text.utf8)
+            }
+        }
+        for (path, data) in binary { content.staticFiles[path] = data }
+        let builder = SiteBuilder(contentDirectory: URL(fileURLWithPath: "/nonexistent"), outputDirectory: URL(fileURLWithPath: "/nonexistent"))
+        return builder.render(content)
+    }
+
     /// Renders one article and returns its HTML (the `<article>` element's content) and diagnostics.
     static func article(_ markdown: String, file: String = "x.md") -> (html: String, diagnostics: [Diagnostic]) {
         let (pages, report) = render([file: markdown])

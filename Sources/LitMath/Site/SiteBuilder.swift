@@ -103,10 +103,10 @@ public struct SiteBuilder: Sendable {
         var pages: [Page] = []
         for file in content.articles {
             report.sources[file.display] = file.text
-            if let tooDeep = NestingLimit.check(file.text, file: file.display) {
-                report.diagnostics.append(tooDeep)
-                continue
-            }
+            let problems = MarkdownChecks.check(file.text, file: file.display)
+            report.diagnostics += problems
+            // Too deep to walk safely; the article is not parsed further.
+            if problems.contains(where: { $0.id == "markdown.nesting" }) { continue }
             let (page, diagnostics) = PageParser.parse(text: file.text, sourcePath: file.path, displayPath: file.display, cache: cache)
             report.diagnostics += diagnostics
             if !page.frontMatter.draft { pages.append(page) }
