@@ -40,6 +40,14 @@ struct TemplateSet: @unchecked Sendable {
         "katex_stylesheet", "search_index", "search_script", "generator",
     ]
 
+    /// The names inside the values that have a fixed set of them.
+    static let members: [String: Set<String>] = [
+        "site": ["title", "language", "base_url", "search"],
+        "page": ["title", "description", "path", "source", "date", "tags", "meta", "is_index", "is_not_found", "url"],
+        "assets": ["stylesheet", "katex_stylesheet", "search_index", "search_script"],
+        "previous": ["title", "href"], "next": ["title", "href"],
+    ]
+
     /// Loads the author's templates over the default ones. Returns nil with errors when any is wrong.
     static func load(_ authored: [SiteContent.TextFile]) -> (TemplateSet?, [Diagnostic]) {
         guard !authored.isEmpty else { return (builtIn, []) }
@@ -172,13 +180,18 @@ struct TemplateSet: @unchecked Sendable {
                 if let open = path.firstIndex(of: "("), let close = path.lastIndex(of: ")"), open < close {
                     path = String(path[path.index(after: open)..<close])
                 }
-                let first = String(path.split(separator: ".").first ?? "")
-                if !first.isEmpty, !knownNames.contains(first) {
+                // Every name up to `meta` (whose keys are the author's own front matter).
+                let components = path.split(separator: ".").map(String.init)
+                for (index, component) in components.enumerated() {
+                    if component == "meta" { break }
+                    let candidates = index > 0 ? members[components[index - 1]] ?? knownNames : knownNames
+                    guard !component.isEmpty, !candidates.contains(component) else { continue }
                     var notes: [String] = []
-                    if let guess = Spelling.closest(to: first, in: knownNames.sorted()) { notes.append("did you mean '\(guess)'?") }
+                    if let guess = Spelling.closest(to: component, in: candidates.sorted()) { notes.append("did you mean '\(guess)'?") }
                     notes.append("template variables are listed in the README, under Templates")
-                    result.diagnostics.append(.warning("template.unknown-variable", "no page has a value '\(first)': '{{\(tag)}}' will be empty",
+                    result.diagnostics.append(.warning("template.unknown-variable", "no page has a value '\(component)': '{{\(tag)}}' will be empty",
                                                        at: location(startLine, startColumn), notes: notes))
+                    break
                 }
             }
         }

@@ -268,17 +268,18 @@ public struct SiteBuilder: Sendable {
         return (files, report)
     }
 
-    /// Images (`src` attributes) that point at no file of the site, or outside it.
+    /// Images (`<img src>`) that point at no file of the site, or outside it.
     static func checkImages(pages: [Page], files: [String: Data]) -> [Verifier.Finding] {
         var findings: [Verifier.Finding] = []
-        for page in pages {
-            let path = page.sourcePath == NotFoundPage.sourcePath ? NotFoundPage.outputPath : page.outputPath
-            guard let data = files[path] else { continue }
-            let directory = (path as NSString).deletingLastPathComponent
-            for source in Set(Verifier.attributeValues("src", in: String(decoding: data, as: UTF8.self))).sorted() {
+        for page in pages where page.sourcePath != NotFoundPage.sourcePath {
+            guard let data = files[page.outputPath] else { continue }
+            let directory = (page.outputPath as NSString).deletingLastPathComponent
+            let images = String(decoding: data, as: UTF8.self).components(separatedBy: "<img ").dropFirst().map { $0.prefix { $0 != ">" } }
+            for source in Set(images.flatMap { Verifier.attributeValues("src", in: " " + $0) }).sorted() {
                 guard !source.contains("://"), !source.hasPrefix("data:"), !source.hasPrefix("//") else { continue }
                 let file = String(source.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
-                let target = ((directory as NSString).appendingPathComponent(file.removingPercentEncoding ?? file) as NSString).standardizingPath
+                let decoded = file.removingPercentEncoding ?? file
+                let target = Verifier.normalizedPath(directory.isEmpty ? decoded : directory + "/" + decoded)
                 if file.hasPrefix("/") || target == ".." || target.hasPrefix("../") {
                     findings.append(Verifier.Finding(article: page.displayPath, directive: nil, location: nil,
                                                      message: "image '\(source)' points outside the site; put the file in the content folder and link it relatively"))

@@ -156,7 +156,7 @@ public enum Verifier {
                 if parts[0].isEmpty {
                     target = page.outputPath
                 } else {
-                    target = ((directory as NSString).appendingPathComponent(parts[0]) as NSString).standardizingPath
+                    target = normalizedPath(directory.isEmpty ? parts[0] : directory + "/" + parts[0])
                 }
                 guard files[target] != nil else {
                     findings.append(Finding(article: page.displayPath, directive: nil, location: nil, message: "broken link '\(href)': \(target) does not exist"))
@@ -168,6 +168,18 @@ public enum Verifier {
             }
         }
         return findings
+    }
+
+    /// A relative path with `.` and `..` segments resolved (`a/../b/c` → `b/c`); leading `..`
+    /// that leave the root are kept. Foundation's `standardizingPath` leaves relative paths alone.
+    static func normalizedPath(_ path: String) -> String {
+        var segments: [Substring] = []
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if segment == "." { continue }
+            if segment == "..", let last = segments.last, last != ".." { segments.removeLast(); continue }
+            segments.append(segment)
+        }
+        return segments.joined(separator: "/")
     }
 
     /// Values of `name="…"` attributes in our own deterministic markup (a byte scan: pages with
