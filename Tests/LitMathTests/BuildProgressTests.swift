@@ -9,12 +9,13 @@ struct BuildProgressTests {
     @Test("A slow build on a terminal shows its current step on one line, then erases it")
     func slowOnTerminal() throws {
         let log = BuildTests.Log()
-        let progress = BuildProgress(isTerminal: true, delay: 0.2, write: { log.append($0) })
+        let progress = BuildProgress(isTerminal: true, delay: 0.5, write: { log.append($0) })
         progress.begin("parse 3 articles")
         #expect(log.value.isEmpty, "nothing before the delay")
-        Thread.sleep(forTimeInterval: 0.6)
+        // The timer shows the step once the delay has passed (waited for: the machine may be busy).
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while !log.value.contains("parse 3 articles"), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         progress.begin("typeset math")
-        Thread.sleep(forTimeInterval: 0.1)
         progress.finish()
         let text = log.value
         #expect(text.contains("\r\u{1B}[2Kbuilding: parse 3 articles ("))
