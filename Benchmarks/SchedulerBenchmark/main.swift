@@ -1,4 +1,4 @@
-// Times DiffusionSchedulers' `step` on Stable-Diffusion-sized Float32 latents, one thread.
+// Times DiffusionSchedulers' steps and randn on Stable-Diffusion-sized Float32 latents, one thread.
 //
 // Run through Benchmarks/run-scheduler-bench.sh, which also times the C memory-bound floor
 // and (optionally) diffusers + torch on the same shapes and prints the ratios. Each result
@@ -35,6 +35,8 @@ func report(_ name: String, _ shape: [Int], _ micros: Double, _ samples: Int) {
 
 let shapes = [[1, 4, 64, 64], [1, 4, 128, 128], [1, 16, 128, 128]]
 let samples = Int(ProcessInfo.processInfo.environment["BENCH_SAMPLES"] ?? "") ?? 200
+// Which instruction-set variant of the kernels ran (DIFFUSION_SCHEDULERS_CPU can lower it).
+print("# kernels\t\(KernelLevel.active.name)")
 
 do {
     for shape in shapes {
@@ -61,7 +63,11 @@ do {
         try ddpm.setTimesteps(50)
         let generator = TorchGenerator(seed: 0)
         let tp = ddpm.timesteps[25]
+        var ddpmReused = try ddpm.step(modelOutput: modelOutput, timestep: tp, sample: sample, generator: generator)
         report("ddpm_step", shape, try medianMicroseconds(samples: samples, repeats: 1) {
+            try ddpm.step(modelOutput: modelOutput, timestep: tp, sample: sample, generator: generator, into: &ddpmReused)
+        }, samples)
+        report("ddpm_step_alloc", shape, try medianMicroseconds(samples: samples, repeats: 1) {
             _ = try ddpm.step(modelOutput: modelOutput, timestep: tp, sample: sample, generator: generator)
         }, samples)
         let noise = try latent(shape, seed: 3)
@@ -69,13 +75,22 @@ do {
             _ = generator.randn(count: noise.count)
         }, samples)
 
-        // A 50-step DDIM loop; the "model" is the step's own input, so only the scheduler is timed.
+        // 50-step loops; the "model" output is fixed, so only the scheduler is timed. Each loop
+        // starts from the caller's sample and keeps one output, as a sampling loop would.
         let loopSamples = max(5, samples / 10)
         report("ddim_loop_50", shape, try medianMicroseconds(samples: loopSamples, repeats: 1) {
             var x = sample
             var out = reused
             for step in ddim.timesteps {
                 try ddim.step(modelOutput: modelOutput, timestep: step, sample: x, into: &out)
+                swap(&x, &out.prevSample)
+            }
+        }, loopSamples)
+        report("ddpm_loop_50", shape, try medianMicroseconds(samples: loopSamples, repeats: 1) {
+            var x = sample
+            var out = ddpmReused
+            for step in ddpm.timesteps {
+                try ddpm.step(modelOutput: modelOutput, timestep: step, sample: x, generator: generator, into: &out)
                 swap(&x, &out.prevSample)
             }
         }, loopSamples)

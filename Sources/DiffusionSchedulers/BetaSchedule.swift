@@ -12,4 +12,6 @@ public enum BetaSchedule: String, Sendable, Codable, CaseIterable {
     case sigmoid
     /// `betas_for_alpha_bar` with the Laplace log-SNR transform (DDPM only in diffusers).
     case laplace
+    /// `betas_for_alpha_bar` with ᾱ(t) = exp(−12t), a constant β = 1 − e^(−12/T) (Heun only in diffusers).
+    case exp
 }

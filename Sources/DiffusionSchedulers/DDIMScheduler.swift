@@ -17,6 +17,8 @@ public final class DDIMScheduler {
 
     /// The standard deviation of the initial noise, 1 for DDIM.
     public let initNoiseSigma: Float = 1
+    /// The instruction-set variant of the step's element loop; tests lower it to check the levels agree.
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler; throws when an option is out of range.
     public init(config: DDIMSchedulerConfiguration = DDIMSchedulerConfiguration()) throws(SchedulerError) {
@@ -88,9 +90,7 @@ public final class DDIMScheduler {
         modelOutput: Tensor, timestep t: Int, sample: Tensor, eta: Double = 0, useClippedModelOutput: Bool = false,
         generator: TorchGenerator? = nil, varianceNoise: Tensor? = nil
     ) throws(SchedulerError) -> SchedulerOutput {
-        var output = SchedulerOutput(
-            prevSample: Tensor(uncheckedShape: sample.shape, scalars: []),
-            predOriginalSample: Tensor(uncheckedShape: sample.shape, scalars: []))
+        var output = SchedulerOutput.empty(like: sample)
         try step(
             modelOutput: modelOutput, timestep: t, sample: sample, eta: eta,
             useClippedModelOutput: useClippedModelOutput, generator: generator, varianceNoise: varianceNoise,
@@ -130,12 +130,7 @@ public final class DDIMScheduler {
         // The noise lands in the output buffer first; the fused pass reads it back before overwriting it.
         let count = sample.count
         let addsNoise = eta > 0
-        if output.prevSample.scalars.count != count || output.prevSample.shape != sample.shape {
-            output.prevSample = Tensor(uncheckedShape: sample.shape, scalars: Self.uninitialized(count))
-        }
-        if output.predOriginalSample.scalars.count != count || output.predOriginalSample.shape != sample.shape {
-            output.predOriginalSample = Tensor(uncheckedShape: sample.shape, scalars: Self.uninitialized(count))
-        }
+        output.prepare(like: sample)
         if addsNoise {
             if let varianceNoise {
                 guard generator == nil else {
@@ -143,7 +138,12 @@ public final class DDIMScheduler {
                         key: "varianceNoise", message: "cannot pass both generator and varianceNoise")
                 }
                 try sample.checkSameShape(as: varianceNoise, "sample", "varianceNoise")
-                output.prevSample.scalars = varianceNoise.scalars
+                output.prevSample.scalars.withUnsafeMutableBufferPointer { noise in
+                    varianceNoise.scalars.withUnsafeBufferPointer { source in
+                        guard let to = noise.baseAddress, let from = source.baseAddress else { return }
+                        to.update(from: from, count: count)
+                    }
+                }
             } else if let generator {
                 output.prevSample.scalars.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
             } else {
@@ -154,10 +154,6 @@ public final class DDIMScheduler {
 
         let batch = sample.shape.isEmpty ? 1 : sample.shape[0]
         let itemCount = batch > 0 ? count / batch : 0
-        let kernel = DDIMKernel(
-            prediction: config.predictionType, sqrtAlpha: estimate.sqrtAlpha, sqrtBeta: estimate.sqrtBeta,
-            originalCoeff: originalCoeff, directionCoeff: directionCoeff, std: std, addsNoise: addsNoise,
-            useClippedModelOutput: useClippedModelOutput)
         sample.scalars.withUnsafeBufferPointer { x in
             modelOutput.scalars.withUnsafeBufferPointer { m in
                 output.predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
@@ -167,21 +163,33 @@ public final class DDIMScheduler {
                             for i in 0..<count { x0[i] = estimate.unclipped(sample: x[i], modelOutput: m[i]) }
                             let thresholds = DynamicThresholding.thresholds(
                                 UnsafeBufferPointer(x0), batch: batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
+                            let kernel = DDIMThresholdedPass(
+                                prediction: config.predictionType, sqrtAlpha: estimate.sqrtAlpha,
+                                sqrtBeta: estimate.sqrtBeta, originalCoeff: originalCoeff,
+                                directionCoeff: directionCoeff, std: std, addsNoise: addsNoise,
+                                useClippedModelOutput: useClippedModelOutput)
                             for b in 0..<batch {
                                 kernel.run(x, m, x0, prev, range: (b * itemCount)..<((b + 1) * itemCount), thresholds[b])
                             }
                         } else {
-                            kernel.run(x, m, x0, prev, range: 0..<count, clipRange: estimate.clipRange)
+                            let direction: StepPass.Direction =
+                                switch (config.predictionType, useClippedModelOutput) {
+                                case (_, true): .epsilonFromClippedEstimate
+                                case (.epsilon, false): .modelOutput
+                                case (.sample, false): .epsilonFromSample
+                                case (.vPrediction, false): .epsilonFromVelocity
+                                }
+                            let pass = StepPass(
+                                estimate: .init(config.predictionType), direction: direction,
+                                tail: addsNoise ? .noise(std: std) : .none, sqrtAlpha: estimate.sqrtAlpha,
+                                sqrtBeta: estimate.sqrtBeta, clipRange: estimate.clipRange,
+                                a: originalCoeff, b: directionCoeff)
+                            pass.run(level: kernelLevel, sample: x, modelOutput: m, original: x0, previous: prev)
                         }
                     }
                 }
             }
         }
-    }
-
-    /// Storage the fused pass overwrites completely before reading, so zero-filling it would be wasted work.
-    private static func uninitialized(_ count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     private func alphaProdPrevious(_ prevTimestep: Int) throws(SchedulerError) -> Float {

@@ -111,7 +111,7 @@ public struct DDIMSchedulerConfiguration: SchedulerConfiguration {
     static func checkBetaSchedule(_ schedule: BetaSchedule) throws(SchedulerError) {
         switch schedule {
         case .linear, .scaledLinear, .squaredcosCapV2: return
-        case .sigmoid, .laplace:
+        case .sigmoid, .laplace, .exp:
             throw SchedulerError(
                 key: "beta_schedule", message: "beta_schedule '\(schedule.rawValue)' is not implemented for DDIMScheduler",
                 suggestion: "squaredcos_cap_v2")

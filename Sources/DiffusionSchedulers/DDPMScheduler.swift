@@ -19,6 +19,8 @@ public final class DDPMScheduler {
 
     /// The standard deviation of the initial noise, 1 for DDPM.
     public let initNoiseSigma: Float = 1
+    /// The instruction-set variant of the step's element loop; tests lower it to check the levels agree.
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler; throws when an option is out of range.
     public init(config: DDPMSchedulerConfiguration = DDPMSchedulerConfiguration()) throws(SchedulerError) {
@@ -86,6 +88,18 @@ public final class DDPMScheduler {
     public func step(
         modelOutput: Tensor, timestep t: Int, sample: Tensor, generator: TorchGenerator? = nil
     ) throws(SchedulerError) -> SchedulerOutput {
+        var output = SchedulerOutput.empty(like: sample)
+        try step(modelOutput: modelOutput, timestep: t, sample: sample, generator: generator, into: &output)
+        return output
+    }
+
+    /// `step` writing into `output`, reusing its storage when it already has the sample's size:
+    /// a sampling loop that keeps one output allocates nothing per step (the noise is drawn
+    /// straight into `output.prevSample`).
+    public func step(
+        modelOutput: Tensor, timestep t: Int, sample: Tensor, generator: TorchGenerator? = nil,
+        into output: inout SchedulerOutput
+    ) throws(SchedulerError) {
         try InferenceTimesteps.validate(t, numTrainTimesteps: config.numTrainTimesteps)
         let prevT = try previousTimestep(t)
         let layout = try StepLayout(modelOutput: modelOutput, sample: sample, varianceType: config.varianceType)
@@ -110,14 +124,15 @@ public final class DDPMScheduler {
         let currentCoeff = TorchNumerics.sqrt(currentAlpha) * betaProdPrev / betaProd
 
         // 2. The noise term: a per-step standard deviation, or per element for the learned types.
-        var noise: Tensor?
+        //    The noise itself lands in the output buffer; the pass reads each value before overwriting it.
         var noiseScale: NoiseScale = .none
+        output.prepare(like: sample)
         if t > 0 {
             guard let generator else {
                 throw SchedulerError(
                     key: "generator", message: "DDPM step at timestep \(t) draws noise; pass a generator")
             }
-            noise = try generator.randn(shape: sample.shape)
+            output.prevSample.scalars.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
             // _get_variance: β̃ₜ = (1 − ᾱ_{t−1}) / (1 − ᾱₜ) · βₜ, clamped away from 0 for the logs.
             let posterior = Swift.max((1 - alphaProdPrev) / (1 - alphaProd) * currentBeta, Float(1e-20))
             switch config.varianceType {
@@ -131,62 +146,92 @@ public final class DDPMScheduler {
         }
 
         // 3. One fused pass: x₀, clip, posterior mean, noise.
-        var original = [Float](repeating: 0, count: sample.count)
-        var previous = [Float](repeating: 0, count: sample.count)
         sample.scalars.withUnsafeBufferPointer { x in
             modelOutput.scalars.withUnsafeBufferPointer { out in
-                original.withUnsafeMutableBufferPointer { x0 in
-                    previous.withUnsafeMutableBufferPointer { prev in
-                        var thresholds: [Float]? = nil
-                        if let threshold = estimate.threshold {
-                            for b in 0..<layout.batch {
-                                for i in 0..<layout.itemCount {
-                                    x0[b * layout.itemCount + i] = estimate.unclipped(
-                                        sample: x[b * layout.itemCount + i], modelOutput: out[b * layout.modelStride + i])
+                output.predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
+                    output.prevSample.scalars.withUnsafeMutableBufferPointer { prev in
+                        let tail: StepPass.Tail? =
+                            switch noiseScale {
+                            case .none: .zero  // diffusers adds the int 0, turning −0 into +0
+                            case .uniform(let std): .noise(std: std)
+                            case .learned, .learnedRange: nil
+                            }
+                        if estimate.threshold == nil, let tail {
+                            let pass = StepPass(
+                                estimate: .init(config.predictionType), direction: .sample, tail: tail,
+                                sqrtAlpha: estimate.sqrtAlpha, sqrtBeta: estimate.sqrtBeta,
+                                clipRange: estimate.clipRange, a: originalCoeff, b: currentCoeff)
+                            if layout.modelStride == layout.itemCount {
+                                pass.run(level: kernelLevel, sample: x, modelOutput: out, original: x0, previous: prev)
+                            } else {
+                                for b in 0..<layout.batch {
+                                    let items = b * layout.itemCount..<(b + 1) * layout.itemCount
+                                    let modelStart = b * layout.modelStride
+                                    pass.run(
+                                        level: kernelLevel, sample: UnsafeBufferPointer(rebasing: x[items]),
+                                        modelOutput: UnsafeBufferPointer(
+                                            rebasing: out[modelStart..<modelStart + layout.itemCount]),
+                                        original: UnsafeMutableBufferPointer(rebasing: x0[items]),
+                                        previous: UnsafeMutableBufferPointer(rebasing: prev[items]))
                                 }
                             }
-                            thresholds = DynamicThresholding.thresholds(
-                                UnsafeBufferPointer(x0), batch: layout.batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
-                        }
-                        let noiseValues = noise?.scalars ?? []
-                        noiseValues.withUnsafeBufferPointer { eps in
-                            for b in 0..<layout.batch {
-                                let base = b * layout.itemCount
-                                let modelBase = b * layout.modelStride
-                                let varianceBase = modelBase + layout.itemCount
-                                let s = thresholds?[b]
-                                for i in 0..<layout.itemCount {
-                                    let xi = x[base + i]
-                                    let predicted: Float
-                                    if let s {
-                                        predicted = TorchNumerics.clamp(x0[base + i], -s, s) / s
-                                    } else {
-                                        predicted = estimate.estimate(sample: xi, modelOutput: out[modelBase + i])
-                                    }
-                                    x0[base + i] = predicted
-                                    let mean = originalCoeff * predicted + currentCoeff * xi
-                                    switch noiseScale {
-                                    case .none:
-                                        prev[base + i] = mean + 0  // diffusers adds the int 0, turning −0 into +0
-                                    case .uniform(let std):
-                                        prev[base + i] = mean + std * eps[base + i]
-                                    case .learned:
-                                        prev[base + i] = mean + TorchNumerics.sqrt(out[varianceBase + i]) * eps[base + i]
-                                    case .learnedRange(let minLog, let maxLog):
-                                        let fraction = (out[varianceBase + i] + 1) / 2
-                                        let logVariance = fraction * maxLog + (1 - fraction) * minLog
-                                        prev[base + i] = mean + SleefMath.exp(0.5 * logVariance) * eps[base + i]
-                                    }
-                                }
-                            }
+                        } else {
+                            scalarPass(x, out, x0, prev, layout: layout, estimate: estimate, noiseScale: noiseScale,
+                                       originalCoeff: originalCoeff, currentCoeff: currentCoeff)
                         }
                     }
                 }
             }
         }
-        return SchedulerOutput(
-            prevSample: Tensor(uncheckedShape: sample.shape, scalars: previous),
-            predOriginalSample: Tensor(uncheckedShape: sample.shape, scalars: original))
+    }
+
+    /// The step's pass for dynamic thresholding (which needs the quantile of the whole x₀ first)
+    /// and for learned variances (a per-element noise scale): rare options, left in scalar Swift.
+    private func scalarPass(
+        _ x: UnsafeBufferPointer<Float>, _ out: UnsafeBufferPointer<Float>, _ x0: UnsafeMutableBufferPointer<Float>,
+        _ prev: UnsafeMutableBufferPointer<Float>, layout: StepLayout, estimate: OriginalSampleEstimate,
+        noiseScale: NoiseScale, originalCoeff: Float, currentCoeff: Float
+    ) {
+        var thresholds: [Float]? = nil
+        if let threshold = estimate.threshold {
+            for b in 0..<layout.batch {
+                for i in 0..<layout.itemCount {
+                    x0[b * layout.itemCount + i] = estimate.unclipped(
+                        sample: x[b * layout.itemCount + i], modelOutput: out[b * layout.modelStride + i])
+                }
+            }
+            thresholds = DynamicThresholding.thresholds(
+                UnsafeBufferPointer(x0), batch: layout.batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
+        }
+        for b in 0..<layout.batch {
+            let base = b * layout.itemCount
+            let modelBase = b * layout.modelStride
+            let varianceBase = modelBase + layout.itemCount
+            let s = thresholds?[b]
+            for i in 0..<layout.itemCount {
+                let xi = x[base + i]
+                let predicted: Float
+                if let s {
+                    predicted = TorchNumerics.clamp(x0[base + i], -s, s) / s
+                } else {
+                    predicted = estimate.estimate(sample: xi, modelOutput: out[modelBase + i])
+                }
+                x0[base + i] = predicted
+                let mean = originalCoeff * predicted + currentCoeff * xi
+                switch noiseScale {
+                case .none:
+                    prev[base + i] = mean + 0  // diffusers adds the int 0, turning −0 into +0
+                case .uniform(let std):
+                    prev[base + i] = mean + std * prev[base + i]
+                case .learned:
+                    prev[base + i] = mean + TorchNumerics.sqrt(out[varianceBase + i]) * prev[base + i]
+                case .learnedRange(let minLog, let maxLog):
+                    let fraction = (out[varianceBase + i] + 1) / 2
+                    let logVariance = fraction * maxLog + (1 - fraction) * minLog
+                    prev[base + i] = mean + SleefMath.exp(0.5 * logVariance) * prev[base + i]
+                }
+            }
+        }
     }
 
     /// How the noise term of one step is scaled.

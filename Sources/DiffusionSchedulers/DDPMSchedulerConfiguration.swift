@@ -99,7 +99,9 @@ public struct DDPMSchedulerConfiguration: SchedulerConfiguration {
 
     /// The noise schedule these options describe.
     func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
-        try NoiseSchedule(
+        // diffusers' DDPM raises NotImplementedError for Heun's `exp` schedule.
+        try betaSchedule.check(allowed: [.linear, .scaledLinear, .squaredcosCapV2, .sigmoid, .laplace], className: Self.className)
+        return try NoiseSchedule(
             numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
             betaSchedule: betaSchedule, trainedBetas: trainedBetas, rescaleBetasZeroSnr: rescaleBetasZeroSnr)
     }

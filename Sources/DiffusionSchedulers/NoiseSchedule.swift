@@ -47,6 +47,8 @@ public struct NoiseSchedule: Sendable, Equatable {
                 betas = AlphaBarTransform.cosine.betas(count: numTrainTimesteps)
             case .laplace:
                 betas = AlphaBarTransform.laplace.betas(count: numTrainTimesteps)
+            case .exp:
+                betas = AlphaBarTransform.exp.betas(count: numTrainTimesteps)
             case .sigmoid:
                 // The Python scalars become float32 before the tensor ops, as torch does.
                 let scale = Float(betaEnd - betaStart)
@@ -133,7 +135,7 @@ public struct NoiseSchedule: Sendable, Equatable {
 
     private static func validateBetaRange(_ value: Double, key: String, schedule: BetaSchedule) throws(SchedulerError) {
         switch schedule {
-        case .squaredcosCapV2, .laplace:
+        case .squaredcosCapV2, .laplace, .exp:
             return  // these schedules ignore beta_start and beta_end
         case .linear, .scaledLinear, .sigmoid:
             guard value >= 0, value <= 1 else {

@@ -21,7 +21,11 @@ public let referenceDiffusersVersion = "0.42.1"
 extension SchedulerConfiguration {
     /// Decodes a `scheduler_config.json` document.
     public init(json: Data) throws {
-        let values = try JSONDecoder().decode([String: ConfigValue].self, from: json)
+        // JSON5 admits the bare `Infinity` / `-Infinity` that Python's `json` writes (DPM-Solver's
+        // `lambda_min_clipped` defaults to -inf).
+        let decoder = JSONDecoder()
+        decoder.allowsJSON5 = true
+        let values = try decoder.decode([String: ConfigValue].self, from: json)
         try self.init(values: values)
     }
 
@@ -29,6 +33,9 @@ extension SchedulerConfiguration {
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        // JSON has no infinity; written as a string, which `init(json:)` reads back.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return try encoder.encode(values)
     }
 

@@ -4,6 +4,11 @@
 enum SleefMath {
     /// `Sleef_expf_u10` (`xexpf` in sleefsimdsp.c) for one lane.
     static func exp(_ d: Float) -> Float {
+        // Out of range (and NaN) before the integer conversion, which would trap; these are
+        // the values Sleef's final selects produce.
+        if d.isNaN { return d }
+        if d < -104 { return 0 }
+        if d > 100 { return .infinity }
         let q = Int32((d * 1.442695040888963407359924681001892137426645954152985934135449406931).rounded(.toNearestOrEven))
         let qf = Float(q)
         var s = d.addingProduct(qf, -0.693145751953125)
@@ -19,8 +24,6 @@ enum SleefMath {
         let firstHalf = q >> 1
         u = u * Float(sign: .plus, exponent: Int(firstHalf), significand: 1)
             * Float(sign: .plus, exponent: Int(q - firstHalf), significand: 1)
-        if d < -104 { u = 0 }
-        if d > 100 { u = .infinity }
         return u
     }
 }

@@ -70,7 +70,7 @@ struct BadContentTests {
         Case(name: "missing image", files: ["x.md": "# X\n\n![A plot](plots/missing.png)\n"],
              expected: "content/x.md:3:11: error: image 'plots/missing.png' not found"),
         Case(name: "image path ../../etc/passwd", files: ["x.md": "# X\n\nSee ![secret](../../etc/passwd).\n"],
-             expected: "content/x.md:3:15: error: image '../../etc/passwd' points outside the site"),
+             expected: "content/x.md:3:15: error: image '../../etc/passwd' is outside the content folder"),
         Case(name: "link to ../../etc/passwd", files: ["x.md": "# X\n\n[secret](../../etc/passwd)\n"],
              expected: "content/x.md:3:10: error: broken link '../../etc/passwd'"),
         Case(name: "broken link to an article", files: ["x.md": "# X\n\nRead [the sequel](sequel.md).\n"],
@@ -157,7 +157,7 @@ struct BadContentTests {
 
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("litmath-bad-input-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = try ServeCommandTests.executable()
         process.arguments = ["build"] + c.arguments

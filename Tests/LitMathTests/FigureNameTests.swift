@@ -45,6 +45,6 @@ struct FigureNameTests {
         let title = try #require(refs.labelledBy), caption = try #require(refs.describedBy)
         #expect(refs.elements[title] == "title")
         #expect(refs.elements[caption] == "figcaption")
-        #expect(html.contains(">Signal</title>") && html.contains(">The betas <a class=\"lm-data\" href=\"x.plot-1.csv\" download=\"\">Data (CSV)</a></figcaption>"))
+        #expect(html.contains(">Signal</title>") && html.contains("<span class=\"lm-figure-number\">Figure 1.</span> The betas <a class=\"lm-data\" href=\"x.plot-1.csv\" download=\"\">Data (CSV)</a></figcaption>"))
     }
 }

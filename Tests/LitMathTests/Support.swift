@@ -6,14 +6,22 @@ enum TestSite {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Renders `files` (path → Markdown) and returns the output files as text plus the report.
-    static func render(_ files: [String: String]) -> (pages: [String: String], report: SiteBuilder.Report) {
+    /// `assets` (path → bytes, such as images) are static files of the content folder.
+    static func render(_ files: [String: String], assets: [String: Data] = [:]) -> (pages: [String: String], report: SiteBuilder.Report) {
+        let built = build(files, assets: assets)
+        return (built.pages, built.report)
+    }
+
+    /// Like `render(_:assets:)`, with every output file's bytes too.
+    static func build(_ files: [String: String], assets: [String: Data] = [:]) -> (pages: [String: String], report: SiteBuilder.Report, output: [String: Data]) {
         let builder = SiteBuilder(contentDirectory: URL(fileURLWithPath: "/nonexistent"), outputDirectory: URL(fileURLWithPath: "/nonexistent"))
-        let (output, report) = builder.render(files.sorted { $0.key < $1.key }.map { (path: $0.key, display: "content/" + $0.key, text: $0.value) })
+        let articles = files.sorted { $0.key < $1.key }.map { SiteContent.TextFile(path: $0.key, display: "content/" + $0.key, text: $0.value) }
+        let (output, report) = builder.render(SiteContent(articles: articles, staticFiles: assets))
         var pages: [String: String] = [:]
         for (path, data) in output where path.hasSuffix(".html") {
             pages[path] = String(decoding: data, as: UTF8.self)
         }
-        return (pages, report)
+        return (pages, report, output)
     }
 
     /// Renders a whole content folder given as path → text: `site.yml`, `_templates/*.mustache`,

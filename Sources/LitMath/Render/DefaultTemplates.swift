@@ -20,13 +20,9 @@ enum DefaultTemplates {
     <a class="lm-skip" href="#main">Skip to content</a>
     <div class="lm-layout">
     {{> sidebar}}
-    <main id="main">
-    <article>
-    {{#show_title}}
-    <h1>{{page.title}}</h1>
-    {{/show_title}}
-    {{{content}}}
-    </article>
+    <main id="main"{{#has_toc}} class="lm-has-toc"{{/has_toc}}>
+    {{> toc}}
+    <article>{{#show_title}}<h1>{{page.title}}</h1>{{/show_title}}{{{content}}}</article>
     {{> pager}}
     </main>
     </div>
@@ -64,7 +60,6 @@ enum DefaultTemplates {
     <li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{title}}</a></li>
     {{/navigation}}
     </ol>
-    {{> toc}}
     </nav>
 
     """
@@ -80,17 +75,9 @@ enum DefaultTemplates {
 
     """
 
+    /// The table of contents, beside the article on wide screens and above it on narrow ones.
     static let toc = """
-    {{#has_toc}}
-    <nav class="lm-toc" aria-label="On this page">
-    <p class="lm-toc-title">On this page</p>
-    <ol>
-    {{#toc}}
-    <li class="lm-toc-level-{{level}}"><a href="#{{id}}">{{title}}</a></li>
-    {{/toc}}
-    </ol>
-    </nav>
-    {{/has_toc}}
+    {{{toc_html}}}
 
     """
 

@@ -3,13 +3,17 @@ import Foundation
 /// Renders directive outputs: plots as figures with an SVG and a caption, tables as figures,
 /// values as a labelled number, definitions as the configuration they name.
 enum FigureRenderer {
-    /// `dataHref` is the page-relative link to the plot's data as CSV.
-    static func render(_ result: DirectiveResult, inline: (String) -> HTMLNode, dataHref: String? = nil) -> HTMLNode {
+    /// `number` is the figure or table number of a directive with a caption; `dataHref` is the
+    /// page-relative link to the plot's data as CSV.
+    static func render(_ result: DirectiveResult, number: Int? = nil, inline: (String) -> HTMLNode, dataHref: String? = nil) -> HTMLNode {
         switch result.output {
         case let .plot(plot):
             var children = [SVGPlotRenderer.render(plot)]
             let captionID = plot.id + "-caption"
             var captionChildren: [HTMLNode] = plot.caption.map { [inline($0)] } ?? []
+            if let number, plot.caption != nil {
+                captionChildren.insert(contentsOf: [.el("span", [("class", "lm-figure-number")], text: "Figure \(number)."), .text(" ")], at: 0)
+            }
             if let dataHref {
                 captionChildren.append(.text(" "))
                 captionChildren.append(.el("a", [("class", "lm-data"), ("href", dataHref), ("download", "")], text: "Data (CSV)"))
@@ -20,7 +24,7 @@ enum FigureRenderer {
             return .el("figure", [("class", "lm-plot-figure"), ("id", plot.id), ("aria-labelledby", plot.id + "-title"),
                                   ("aria-describedby", plot.caption == nil && dataHref == nil ? nil : captionID)], children)
         case let .table(table):
-            return TableRenderer.render(table, inline: inline)
+            return TableRenderer.render(table, number: number, inline: inline)
         case let .value(label, value, format):
             return .el("p", [("class", "lm-value-block"), ("id", "fig-" + result.id)], [
                 inline(label), .text(" = "), .el("span", [("class", "lm-value")], [format.html(value)]),

@@ -22,8 +22,10 @@ struct PageTemplate {
         /// The article's HTML.
         var content: [HTMLNode]
         var hasOwnHeading: Bool
-        /// Headings (level, id, text) for the table of contents.
+        /// Headings (level, id, text), for templates that list them.
         var headings: [(level: Int, id: String, text: String)] = []
+        /// The table of contents as the Markdown renderer made it (entries typeset like the headings).
+        var toc: HTMLNode? = nil
         /// The prefix from this page to the site root: `../` per folder level by default; the 404
         /// page, which a server shows at any depth, uses the base URL's path when there is one.
         var root: String?
@@ -69,6 +71,8 @@ struct PageTemplate {
         }
         var content = ""
         for node in page.content { node.render(into: &content) }
+        var tocHTML = ""
+        page.toc?.render(into: &tocHTML)
 
         var values: [String: Any] = [
             "site": site,
@@ -79,7 +83,8 @@ struct PageTemplate {
             "content": content,
             "show_title": !page.hasOwnHeading,
             "toc": toc,
-            "has_toc": toc.count >= 2,
+            "toc_html": tocHTML,
+            "has_toc": !tocHTML.isEmpty,
             "navigation": navigation.map { item -> [String: Any] in
                 ["title": item.title, "href": root + item.path, "current": item.path == page.path]
             },

@@ -21,7 +21,8 @@ public struct TableFigure: Sendable, Codable {
 
 /// Renders tables as accessible HTML with right-aligned, tabular numbers.
 enum TableRenderer {
-    static func render(_ table: TableFigure, inline: (String) -> HTMLNode) -> HTMLNode {
+    /// `number`: the table number shown before the caption (tables with a caption are numbered).
+    static func render(_ table: TableFigure, number: Int? = nil, inline: (String) -> HTMLNode) -> HTMLNode {
         func bestValue(column: Int, _ best: TableFigure.Best) -> Double? {
             let values = table.rows.map { $0[column] }.filter(\.isFinite)
             return best == .min ? values.min() : values.max()
@@ -47,7 +48,10 @@ enum TableRenderer {
             return .el("tr", [], cells)
         })
         var children: [HTMLNode] = []
-        if let caption = table.caption { children.append(.el("caption", [("id", captionID)], [inline(caption)])) }
+        if let caption = table.caption {
+            let prefix: [HTMLNode] = number.map { [.el("span", [("class", "lm-figure-number")], text: "Table \($0)."), .text(" ")] } ?? []
+            children.append(.el("caption", [("id", captionID)], prefix + [inline(caption)]))
+        }
         children += [head, body]
         return .el("figure", [("class", "lm-table"), ("id", table.id), ("aria-labelledby", table.caption == nil ? headID : captionID)], [
             .el("div", [("class", "lm-table-scroll")], [.el("table", [], children)]),

@@ -35,7 +35,7 @@ struct TemplateSet: @unchecked Sendable {
     /// Every name a value in the template context has, at any depth (see `PageTemplate.context`).
     static let knownNames: Set<String> = [
         "site", "title", "language", "base_url", "search", "page", "description", "path", "source", "date", "tags", "meta",
-        "is_index", "is_not_found", "url", "root", "home", "document_title", "content", "show_title", "toc", "has_toc",
+        "is_index", "is_not_found", "url", "root", "home", "document_title", "content", "show_title", "toc", "toc_html", "has_toc",
         "level", "id", "navigation", "href", "current", "previous", "next", "has_pager", "assets", "stylesheet",
         "katex_stylesheet", "search_index", "search_script", "generator",
     ]

@@ -18,6 +18,16 @@ public struct Page: Sendable {
     public var inlineValues: [InlineValue]
     /// The page title: front matter, else the first heading, else the file name.
     public var title: String
+    /// Footnote references and `\ref` / `\eqref` (placeholder `i` is `references[i]`).
+    public var references: [ReferenceSpan] = []
+    /// The footnotes, in number order.
+    public var footnotes: [Footnote] = []
+    /// Everything numbered on the page that has a label, by label.
+    public var targets: [String: NumberedTarget] = [:]
+    /// The figure or table number of each numbered directive, by directive id.
+    public var directiveNumbers: [String: Int] = [:]
+    /// Every link and image, with where it is written.
+    public var links: [MarkdownLink] = []
 
     /// Directive results by the line of their opening fence.
     var directivesByLine: [Int: DirectiveResult] {
@@ -34,8 +44,12 @@ public enum PageParser {
         diagnostics += matterDiagnostics
         let extracted = MathExtractor.extract(body, file: displayPath)
         diagnostics += extracted.diagnostics
-        let blocks = MarkdownParser.parse(extracted.text)
+        let document = MarkdownDocument.parse(extracted.text, file: displayPath)
+        diagnostics += document.diagnostics
         var math = extracted.spans
+        var references = extracted.references
+        let (equations, labelDiagnostics) = EquationLabels.number(&math)
+        diagnostics += labelDiagnostics
 
         var context = DirectiveContext()
         var directives: [DirectiveResult] = []
@@ -43,8 +57,9 @@ public enum PageParser {
         var definitionSources: [String] = []
         // Labels may hold math: protect it like the article's own.
         func protect(_ label: String, at location: SourceLocation) -> String {
-            let r = MathExtractor.extract(label, file: displayPath, firstIndex: math.count, origin: location)
+            let r = MathExtractor.extract(label, file: displayPath, firstIndex: math.count, firstReferenceIndex: references.count, origin: location)
             math += r.spans
+            references += r.references
             diagnostics += r.diagnostics
             return r.text
         }
@@ -95,7 +110,7 @@ public enum PageParser {
                 }
             }
         }
-        visit(blocks)
+        visit(document.blocks)
 
         var inlineValues: [InlineValue] = []
         for span in extracted.values {
@@ -112,6 +127,29 @@ public enum PageParser {
             }
         }
 
+        let (notes, footnoteDiagnostics) = FootnoteNumbering.number(document.notes, references: references)
+        diagnostics += footnoteDiagnostics
+        let sourceLines = BlockLines.split(text)
+        let numbered = PageNumbering.number(blocks: document.blocks, footnotes: notes,
+                                            directives: Dictionary(directives.map { ($0.block.line, $0) }, uniquingKeysWith: { a, _ in a }),
+                                            file: displayPath, sourceLines: sourceLines)
+        diagnostics += numbered.diagnostics
+        let blocks = numbered.blocks
+        var targets: [String: NumberedTarget] = [:]
+        for target in (equations + numbered.targets).sorted(by: { $0.location < $1.location }) {
+            if let first = targets[target.label] {
+                diagnostics.append(.error("label.duplicate", "label '\(target.label)' is used twice on this page", at: target.location,
+                                          notes: ["first used at \(first.location) for \(first.kind.word) \(first.text)"]))
+            } else {
+                targets[target.label] = target
+            }
+        }
+        let links = MarkdownLink.collect(blocks + numbered.footnotes.flatMap(\.blocks), file: displayPath, sourceLines: sourceLines)
+        for link in links where link.isImage && !ContentPath.isExternal(link.url) && ContentPath.resolve(link.url, from: sourcePath) == nil {
+            diagnostics.append(.error("image.outside", "image '\(link.url)' is outside the content folder", at: link.location,
+                                      notes: ["images must be files under the content folder, written relative to the article"]))
+        }
+
         let firstHeading = blocks.lazy.compactMap { block -> String? in
             if case let .heading(1, inlines, _) = block { return inlines.plainText } else { return nil }
         }.first
@@ -120,7 +158,18 @@ public enum PageParser {
             MathExtractor.substitute($0, math: { math[$0].tex }, value: { inlineValues[$0].format.string(inlineValues[$0].computed) })
         } ?? stem
         let page = Page(sourcePath: sourcePath, displayPath: displayPath, outputPath: stem + ".html", frontMatter: matter,
-                        blocks: blocks, math: math, directives: directives, inlineValues: inlineValues, title: title)
+                        blocks: blocks, math: math, directives: directives, inlineValues: inlineValues, title: title,
+                        references: references, footnotes: numbered.footnotes, targets: targets,
+                        directiveNumbers: numbered.directiveNumbers, links: links)
         return (page, diagnostics)
+    }
+}
+
+extension Page {
+    /// Where the link quoted in a link-check message (`broken link 'ddpm.html#x': …`) is written.
+    func locations(ofLinkIn message: String) -> [SourceLocation] {
+        guard let start = message.range(of: "'"), let end = message[start.upperBound...].range(of: "'") else { return [] }
+        let href = String(message[start.upperBound..<end.lowerBound])
+        return links.filter { !$0.isImage && HTMLRenderer.rewriteLink($0.url) == href }.map(\.location)
     }
 }

@@ -112,6 +112,11 @@ public struct SiteBuilder: Sendable {
             if !page.frontMatter.draft { pages.append(page) }
         }
 
+        // References between pages, and the images articles show (files of the content folder).
+        let (references, referenceDiagnostics) = CrossReferences.resolve(pages)
+        report.diagnostics += referenceDiagnostics
+        report.diagnostics += PageImages.check(pages, staticFiles: content.staticFiles)
+
         progress("typeset math and highlight code")
         var requests: [KaTeX.Request] = []
         var requestIndex: [KaTeX.Request: Int] = [:]
@@ -204,7 +209,7 @@ public struct SiteBuilder: Sendable {
         var notFoundRoot: String? = nil
         if let base = configuration.baseURL, let path = URL(string: base)?.path { notFoundRoot = path.hasSuffix("/") ? path : path + "/" }
         for (page, indices) in zip(pages, pageRequests) {
-            let article = PageRenderer.article(page, math: { i in
+            let article = PageRenderer.article(page, references: references[page.sourcePath] ?? [:], math: { i in
                 if case let .success(html, _) = typeset[indices[i]] { return html }
                 return ""
             }, highlight: highlight)
@@ -258,38 +263,17 @@ public struct SiteBuilder: Sendable {
 
         progress("check links")
         var findings = Verifier.checkLinks(pages: pages.filter { $0.sourcePath != NotFoundPage.sourcePath }, files: files)
-        findings += Self.checkImages(pages: pages, files: files)
         for finding in findings {
             let page = pages.first { $0.displayPath == finding.article }
+            // Every place the link is written; else a search of the source for it.
+            let written = page.map { $0.locations(ofLinkIn: finding.message) } ?? []
             let location = page.flatMap { Self.locate(finding.message, in: report.sources[$0.displayPath] ?? "", file: $0.displayPath) }
-            report.diagnostics.append(.error("link.broken", finding.message, at: location ?? SourceLocation(file: finding.article, line: 1, column: 1)))
+            for at in written.isEmpty ? [location ?? SourceLocation(file: finding.article, line: 1, column: 1)] : written {
+                report.diagnostics.append(.error("link.broken", finding.message, at: at))
+            }
         }
 
         return (files, report)
-    }
-
-    /// Images (`<img src>`) that point at no file of the site, or outside it.
-    static func checkImages(pages: [Page], files: [String: Data]) -> [Verifier.Finding] {
-        var findings: [Verifier.Finding] = []
-        for page in pages where page.sourcePath != NotFoundPage.sourcePath {
-            guard let data = files[page.outputPath] else { continue }
-            let directory = (page.outputPath as NSString).deletingLastPathComponent
-            let images = String(decoding: data, as: UTF8.self).components(separatedBy: "<img ").dropFirst().map { $0.prefix { $0 != ">" } }
-            for source in Set(images.flatMap { Verifier.attributeValues("src", in: " " + $0) }).sorted() {
-                guard !source.contains("://"), !source.hasPrefix("data:"), !source.hasPrefix("//") else { continue }
-                let file = String(source.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
-                let decoded = file.removingPercentEncoding ?? file
-                let target = Verifier.normalizedPath(directory.isEmpty ? decoded : directory + "/" + decoded)
-                if file.hasPrefix("/") || target == ".." || target.hasPrefix("../") {
-                    findings.append(Verifier.Finding(article: page.displayPath, directive: nil, location: nil,
-                                                     message: "image '\(source)' points outside the site; put the file in the content folder and link it relatively"))
-                } else if files[target] == nil {
-                    findings.append(Verifier.Finding(article: page.displayPath, directive: nil, location: nil,
-                                                     message: "image '\(source)' not found: there is no '\(target)' in the content folder"))
-                }
-            }
-        }
-        return findings
     }
 
     /// Why the content and output folders cannot be used together, if they cannot: a build

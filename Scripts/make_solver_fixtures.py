@@ -1,0 +1,408 @@
+#!/usr/bin/env python3
+"""Writes the parity fixtures of the sigma-based schedulers (DPM-Solver multistep and singlestep,
+Euler, Euler ancestral, Heun, UniPC, flow-matching Euler, LCM) from diffusers 0.42.1 + torch (CPU).
+
+Run it with the same virtual environment as make_scheduler_fixtures.py (outside the repository):
+
+    /path/to/venv-diffusers/bin/python Scripts/make_solver_fixtures.py
+
+It writes JSON into Tests/DiffusionSchedulersTests/Fixtures/solvers/, which is committed. Every
+case names a diffusers class and a config dictionary, so the Swift tests decode the same config
+with the library's own decoder:
+
+* schedules.json  `set_timesteps` results: timesteps (int64 as integers, float32 as hex bit
+                  patterns), sigmas (float32 hex) and init_noise_sigma, or the error diffusers raised.
+* loops.json      chained sampling loops with diffusers' dummy model: the sample after a few
+                  steps and at the end, as float64 sums, an FNV-1a hash of the float32 bytes and
+                  sampled elements (hex). Stochastic samplers draw from torch.manual_seed(seed).
+* beta_ppf.json   scipy.stats.beta.ppf(q, 0.6, 0.6) on a grid, as float64 hex, for the inverse
+                  incomplete beta function.
+"""
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import scipy.stats
+import torch
+import diffusers
+from diffusers import (
+    DPMSolverMultistepScheduler,
+    DPMSolverSinglestepScheduler,
+    EulerAncestralDiscreteScheduler,
+    EulerDiscreteScheduler,
+    FlowMatchEulerDiscreteScheduler,
+    HeunDiscreteScheduler,
+    LCMScheduler,
+    UniPCMultistepScheduler,
+)
+
+assert diffusers.__version__ == "0.42.1", f"need diffusers 0.42.1, found {diffusers.__version__}"
+torch.set_num_threads(1)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "Tests", "DiffusionSchedulersTests", "Fixtures", "solvers")
+SAMPLE_INDICES = [0, 1, 7, 64, 100, 255, 256, 383, 500, 511, 640, 767]
+CLASSES = {c.__name__: c for c in (
+    DPMSolverMultistepScheduler, DPMSolverSinglestepScheduler, EulerDiscreteScheduler,
+    EulerAncestralDiscreteScheduler, HeunDiscreteScheduler, UniPCMultistepScheduler,
+    FlowMatchEulerDiscreteScheduler, LCMScheduler)}
+
+
+def hexbits(t):
+    a = np.ascontiguousarray(np.asarray(t, dtype=np.float32)).reshape(-1)
+    return "".join(f"{v:08x}" for v in a.view(np.uint32))
+
+
+def hex64(values):
+    a = np.ascontiguousarray(np.asarray(values, dtype=np.float64)).reshape(-1)
+    return "".join(f"{v:016x}" for v in a.view(np.uint64))
+
+
+def fnv1a64(t):
+    data = np.ascontiguousarray(t.detach().cpu().numpy().astype(np.float32)).reshape(-1).tobytes()
+    h = 0xCBF29CE484222325
+    for byte in data:
+        h ^= byte
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
+def summary(t):
+    flat = t.detach().reshape(-1)
+    idx = [i for i in SAMPLE_INDICES if i < flat.numel()]
+    return {"sum": flat.double().sum().item(), "abs_sum": flat.double().abs().sum().item(),
+            "fnv1a": fnv1a64(flat), "indices": idx, "values": hexbits(flat[idx].numpy())}
+
+
+def dummy_sample_deter():
+    # diffusers tests/schedulers/test_schedulers.py: [b, c, h, w] = (c*256 + h*32 + w*4 + b) / 768
+    n = 4 * 3 * 8 * 8
+    s = torch.arange(n).reshape(3, 8, 8, 4) / n
+    return s.permute(3, 0, 1, 2).contiguous()
+
+
+def dummy_noise_deter():
+    n = 4 * 3 * 8 * 8
+    s = torch.arange(n).flip(-1).reshape(3, 8, 8, 4) / n
+    return s.permute(3, 0, 1, 2).contiguous()
+
+
+def dummy_model(sample, t, learned=None):
+    """diffusers' test model `sample * t / (t + 1)` (t as float32); `learned` appends variance channels."""
+    t = torch.as_tensor(t).reshape(-1, 1, 1, 1).to(dtype=sample.dtype)
+    out = sample * t / (t + 1)
+    if learned:
+        out = torch.cat([out, sample * 2 - 1], dim=1)
+    return out
+
+
+def timesteps_json(ts):
+    if ts.dtype in (torch.int64, torch.int32):
+        return {"int": [int(v) for v in ts.tolist()]}
+    return {"float": hexbits(ts.numpy())}
+
+
+def build(case):
+    cls = CLASSES[case["scheduler"]]
+    return cls(**case["config"])
+
+
+def call_set_timesteps(s, call):
+    kwargs = {k: v for k, v in call.items() if k in ("num_inference_steps", "mu", "timesteps", "sigmas")}
+    s.set_timesteps(**kwargs)
+
+
+def schedule_case(case):
+    out = dict(case)
+    try:
+        s = build(case)
+        call_set_timesteps(s, case["call"])
+    except Exception as e:  # diffusers' own validation: the Swift port must throw too
+        out["error"] = f"{type(e).__name__}: {e}"
+        return out
+    out["timesteps"] = timesteps_json(s.timesteps)
+    out["sigmas"] = hexbits(s.sigmas.numpy())
+    ins = s.init_noise_sigma
+    out["init_noise_sigma"] = hexbits([float(ins)])
+    return out
+
+
+class CorrectlyRoundedTranscendentals:
+    """Replaces torch.exp / torch.log on float32 tensors with correctly rounded values (computed in
+    float64, rounded once). On the reference build these two go to MKL's VML kernels, which are
+    faithful but not correctly rounded (and differ between CPU vendors); a loop whose result moves
+    under a one-ulp change of a coefficient is compared against this machine-independent oracle as well."""
+
+    def __enter__(self):
+        self.exp, self.log = torch.exp, torch.log
+
+        def wrap(f):
+            def g(x, *args, **kwargs):
+                if isinstance(x, torch.Tensor) and x.dtype == torch.float32 and not args and not kwargs:
+                    return f(x.double()).float()
+                return f(x, *args, **kwargs)
+            return g
+
+        torch.exp, torch.log = wrap(self.exp), wrap(self.log)
+        return self
+
+    def __exit__(self, *exc):
+        torch.exp, torch.log = self.exp, self.log
+
+
+def relative_difference(a, b):
+    """The tests' error measure between two tensors: sum difference over the abs-sum, elementwise over max(|b|, mean|b|)."""
+    a, b = a.double().reshape(-1), b.double().reshape(-1)
+    if not (torch.isfinite(a).all() and torch.isfinite(b).all()):
+        return 0.0 if torch.equal(torch.nan_to_num(a), torch.nan_to_num(b)) else float("inf")
+    scale = b.abs().sum().item()
+    mean_abs = scale / max(b.numel(), 1)
+    worst = abs(a.sum().item() - b.sum().item()) / max(scale, 1e-300)
+    denom = torch.clamp(b.abs(), min=max(mean_abs, 1e-30))
+    return max(worst, ((a - b).abs() / denom).max().item())
+
+
+def loop_case(case):
+    """The loop on stock torch, and again with correctly rounded exp/log; records both and how far apart they are."""
+    out, final, traced = run_loop(case)
+    with CorrectlyRoundedTranscendentals():
+        cr, cr_final, cr_traced = run_loop(case)
+    out["result_cr"] = cr["result"]
+    out["trace_cr"] = cr["trace"]
+    out["cr_vs_stock"] = max([relative_difference(cr_final, final)]
+                             + [relative_difference(x, y) for x, y in zip(cr_traced, traced)])
+    return out
+
+
+def run_loop(case):
+    """Runs a sampling loop. kind: plain (model(x) -> step(x)), scaled (diffusers' Euler-family tests:
+    the scaled sample is what step() receives), pipeline (scaled input to the model, unscaled sample to step),
+    noise (add_noise at timesteps[start] then the rest of the loop)."""
+    s = build(case)
+    call_set_timesteps(s, case["call"])
+    kind = case.get("kind", "plain")
+    g = torch.manual_seed(case.get("seed", 0))
+    learned = case.get("learned", False)
+    sample = dummy_sample_deter()
+    timesteps = s.timesteps
+    if kind == "noise":
+        start = case["start"]
+        timesteps = timesteps[start:]
+        if case.get("begin_index"):
+            s.set_begin_index(start)
+        sample = s.add_noise(sample, dummy_noise_deter(), timesteps[:1])
+    elif kind in ("scaled", "pipeline"):
+        sample = sample * s.init_noise_sigma
+    trace, traced = [], []
+    record = set(case.get("record", []))
+    extra = {k: case[k] for k in ("s_churn", "eta") if k in case}
+    for i, t in enumerate(timesteps):
+        if kind == "scaled":
+            sample = s.scale_model_input(sample, t)
+            m = dummy_model(sample, t, learned)
+        elif kind == "pipeline":
+            m = dummy_model(s.scale_model_input(sample, t), t, learned)
+        else:
+            m = dummy_model(sample, t, learned)
+        sample = s.step(m, t, sample, generator=g, **extra).prev_sample
+        if i in record:
+            trace.append({"step": i, "sample": summary(sample)})
+            traced.append(sample.clone())
+    out = dict(case)
+    out["timesteps"] = timesteps_json(s.timesteps)
+    out["sigmas"] = hexbits(s.sigmas.numpy())
+    out["trace"] = trace
+    out["result"] = summary(sample)
+    return out, sample, traced
+
+
+# ---------------------------------------------------------------------------------------------
+# DPMSolverMultistepScheduler
+
+DPM = "DPMSolverMultistepScheduler"
+SD = {"beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear"}
+COS = {"beta_schedule": "squaredcos_cap_v2"}
+# diffusers' test config (tests/schedulers/test_scheduler_dpm_multi.py get_scheduler_config)
+DPM_TEST = {"num_train_timesteps": 1000, "beta_start": 0.0001, "beta_end": 0.02, "beta_schedule": "linear",
+            "solver_order": 2, "prediction_type": "epsilon", "thresholding": False, "sample_max_value": 1.0,
+            "algorithm_type": "dpmsolver++", "solver_type": "midpoint", "lower_order_final": False,
+            "euler_at_final": False, "lambda_min_clipped": -float("inf"), "variance_type": None,
+            "final_sigmas_type": "sigma_min"}
+
+
+def dpm_schedules():
+    cases = []
+    steps = [1, 2, 3, 5, 7, 10, 14, 15, 20, 25, 50, 100, 250, 999, 1000]
+    schedules = {"linear": {}, "sd": SD, "cos": COS}
+    for sname, sched in schedules.items():
+        for spacing in ("linspace", "leading", "trailing"):
+            for n in steps:
+                if n >= 999 and sname != "linear":
+                    continue  # long schedules once, to keep the fixtures small
+                cfg = dict(sched, timestep_spacing=spacing)
+                if spacing == "leading" and n in (10, 50):
+                    cfg["steps_offset"] = 1
+                cases.append({"scheduler": DPM, "config": cfg, "call": {"num_inference_steps": n}})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas", "use_lu_lambdas"):
+        for sname, sched in schedules.items():
+            for n in (1, 2, 3, 7, 10, 20, 25, 50, 100):
+                cases.append({"scheduler": DPM, "config": dict(sched, **{option: True}),
+                              "call": {"num_inference_steps": n}})
+    for shift in (1.0, 3.0, 5.0):
+        for n in (1, 4, 10, 28, 50):
+            cases.append({"scheduler": DPM, "config": {"use_flow_sigmas": True, "flow_shift": shift,
+                                                        "prediction_type": "flow_prediction"},
+                          "call": {"num_inference_steps": n}})
+    for mu in (0.5, 1.15, 2.0):
+        cases.append({"scheduler": DPM, "config": {"use_flow_sigmas": True, "use_dynamic_shifting": True,
+                                                    "prediction_type": "flow_prediction"},
+                      "call": {"num_inference_steps": 20, "mu": mu}})
+    for clip in (-5.1, -3.0, 0.0, 2.5):
+        for n in (10, 25):
+            cases.append({"scheduler": DPM, "config": dict(COS, lambda_min_clipped=clip),
+                          "call": {"num_inference_steps": n}})
+    for final in ("zero", "sigma_min"):
+        for zsnr in (False, True):
+            cfg = {"final_sigmas_type": final, "rescale_betas_zero_snr": zsnr}
+            for n in (10, 30):
+                cases.append({"scheduler": DPM, "config": cfg, "call": {"num_inference_steps": n}})
+            cases.append({"scheduler": DPM, "config": dict(cfg, use_karras_sigmas=True, **SD),
+                          "call": {"num_inference_steps": 12}})
+    cases.append({"scheduler": DPM, "config": {}, "call": {"timesteps": [999, 800, 600, 400, 200, 100, 10, 1]}})
+    cases.append({"scheduler": DPM, "config": {"num_train_timesteps": 2000}, "call": {"num_inference_steps": 37}})
+    cases.append({"scheduler": DPM, "config": {"num_train_timesteps": 50, "use_karras_sigmas": True},
+                  "call": {"num_inference_steps": 13}})
+    # diffusers rejects these; the port must throw as well.
+    cases.append({"scheduler": DPM, "config": {"use_karras_sigmas": True, "use_beta_sigmas": True},
+                  "call": {"num_inference_steps": 10}})
+    cases.append({"scheduler": DPM, "config": {"algorithm_type": "dpmsolver"}, "call": {"num_inference_steps": 10}})
+    cases.append({"scheduler": DPM, "config": {"use_karras_sigmas": True}, "call": {"timesteps": [900, 500, 100]}})
+    return cases
+
+
+def dpm_loops():
+    cases = []
+    record = [0, 1, 2, 4]
+    algos = ["dpmsolver++", "sde-dpmsolver++", "dpmsolver", "sde-dpmsolver"]
+    i = 0
+    for algo in algos:
+        for order in (1, 2, 3):
+            for solver_type in ("midpoint", "heun"):
+                for pred in ("epsilon", "sample", "v_prediction"):
+                    if algo == "sde-dpmsolver" and order == 3:
+                        continue  # diffusers has no third-order sde-dpmsolver update
+                    i += 1
+                    cfg = dict(DPM_TEST, algorithm_type=algo, solver_order=order, solver_type=solver_type,
+                               prediction_type=pred)
+                    # Rotate the other options through the grid.
+                    cfg["lower_order_final"] = i % 2 == 0
+                    if algo.endswith("++") and i % 3 == 0:
+                        cfg["final_sigmas_type"] = "zero"
+                    if i % 4 == 1:
+                        cfg.update(SD)
+                    elif i % 4 == 3:
+                        cfg.update(COS)
+                    cfg["timestep_spacing"] = ["linspace", "leading", "trailing"][i % 3]
+                    n = [10, 20, 50, 7, 25][i % 5]
+                    cases.append({"scheduler": DPM, "config": cfg, "call": {"num_inference_steps": n},
+                                  "seed": i, "record": record})
+    # diffusers' own test loops
+    cases.append({"name": "dpm_test_full_loop", "scheduler": DPM, "config": DPM_TEST,
+                  "call": {"num_inference_steps": 10}, "seed": 0, "record": record})
+    cases.append({"name": "dpm_test_with_noise", "scheduler": DPM, "config": DPM_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 5, "record": [0]})
+    cases.append({"name": "dpm_test_with_noise_begin", "scheduler": DPM, "config": DPM_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 5, "begin_index": True,
+                  "record": [0]})
+    cases.append({"name": "dpm_test_thresholding", "scheduler": DPM,
+                  "config": dict(DPM_TEST, thresholding=True, dynamic_thresholding_ratio=0.87, sample_max_value=0.5),
+                  "call": {"num_inference_steps": 10}, "record": record})
+    for algo in algos:
+        cases.append({"scheduler": DPM, "config": dict(DPM_TEST, algorithm_type=algo, thresholding=True,
+                                                       dynamic_thresholding_ratio=0.9, sample_max_value=2.0,
+                                                       prediction_type="v_prediction"),
+                      "call": {"num_inference_steps": 12}, "seed": 5, "record": record})
+    for var in ("learned", "learned_range"):
+        for algo in ("dpmsolver++", "dpmsolver"):
+            cases.append({"scheduler": DPM, "config": dict(DPM_TEST, algorithm_type=algo, variance_type=var),
+                          "call": {"num_inference_steps": 10}, "learned": True, "record": record})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas", "use_lu_lambdas"):
+        for final in ("zero", "sigma_min"):
+            for order in (2, 3):
+                cfg = dict(DPM_TEST, **SD, **{option: True}, final_sigmas_type=final, solver_order=order,
+                           lower_order_final=True)
+                cases.append({"scheduler": DPM, "config": cfg, "call": {"num_inference_steps": 20}, "record": record})
+    for shift in (1.0, 3.0):
+        for algo in ("dpmsolver++", "sde-dpmsolver++"):
+            cfg = {"use_flow_sigmas": True, "flow_shift": shift, "prediction_type": "flow_prediction",
+                   "algorithm_type": algo}
+            cases.append({"scheduler": DPM, "config": cfg, "call": {"num_inference_steps": 20}, "seed": 7,
+                          "record": record})
+    cases.append({"scheduler": DPM, "config": {"use_flow_sigmas": True, "use_dynamic_shifting": True,
+                                                "prediction_type": "flow_prediction"},
+                  "call": {"num_inference_steps": 10, "mu": 1.15}, "record": record})
+    for zsnr_pred in ("v_prediction", "epsilon"):
+        cases.append({"scheduler": DPM, "config": {"rescale_betas_zero_snr": True, "prediction_type": zsnr_pred,
+                                                    "timestep_spacing": "trailing"},
+                      "call": {"num_inference_steps": 25}, "record": record})
+    for clip in (-5.1, -2.0):
+        cases.append({"scheduler": DPM, "config": dict(COS, lambda_min_clipped=clip, solver_order=3),
+                      "call": {"num_inference_steps": 20}, "record": record})
+    for euler_at_final in (False, True):
+        for n in (14, 15, 16):
+            cases.append({"scheduler": DPM, "config": {"euler_at_final": euler_at_final, "solver_order": 3,
+                                                        "final_sigmas_type": "sigma_min"},
+                          "call": {"num_inference_steps": n}, "record": record})
+    # The stochastic samplers with several seeds (generator reproducibility).
+    for seed in (0, 42, 1234):
+        for algo in ("sde-dpmsolver++", "sde-dpmsolver"):
+            cases.append({"scheduler": DPM, "config": dict(DPM_TEST, algorithm_type=algo),
+                          "call": {"num_inference_steps": 50}, "seed": seed, "record": record})
+    cases.append({"scheduler": DPM, "config": {}, "call": {"timesteps": [999, 800, 600, 400, 200, 100, 10, 1]},
+                  "record": record})
+    return cases
+
+
+def beta_ppf():
+    qs = []
+    for n in (2, 3, 4, 5, 7, 10, 13, 20, 25, 50, 100, 1000):
+        qs += list(1 - np.linspace(0, 1, n))
+    rng = np.random.default_rng(0)
+    qs += list(rng.uniform(0, 1, 500)) + list(10.0 ** rng.uniform(-12, 0, 100)) + list(1 - 10.0 ** rng.uniform(-12, 0, 100))
+    qs = np.array(qs, dtype=np.float64)
+    ppf = np.array([scipy.stats.beta.ppf(q, 0.6, 0.6) for q in qs])
+    return {"q": hex64(qs), "ppf": hex64(ppf)}
+
+
+def finite_json(value):
+    if isinstance(value, float) and not np.isfinite(value):
+        return "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value
+
+
+def write(name, payload):
+    path = os.path.join(OUT, name)
+    with open(path, "w") as f:
+        json.dump(finite_json(payload), f, separators=(",", ":"), sort_keys=True, allow_nan=False)
+        f.write("\n")
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    schedules = dpm_schedules()
+    loops = dpm_loops()
+    write("schedules.json", [schedule_case(c) for c in schedules])
+    write("loops.json", [loop_case(c) for c in loops])
+    write("beta_ppf.json", beta_ppf())
+    print(f"{len(schedules)} schedule cases, {len(loops)} loop cases")
+
+
+if __name__ == "__main__":
+    main()
