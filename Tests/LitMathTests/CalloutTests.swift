@@ -31,6 +31,13 @@ struct CalloutTests {
         #expect(html == ##"<h1>x</h1><blockquote><p>Just a quote.</p></blockquote><blockquote><p><a href="https://example.com">a link</a> first.</p></blockquote>"##)
     }
 
+    @Test("A directive inside a callout runs, as in any block quote")
+    func directiveInCallout() {
+        let (html, diagnostics) = TestSite.article("> [!NOTE]\n> ```scheduler value\n> quantity: beta\n> t: 0\n> label: First beta\n> ```\n")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(html.contains(##"<aside class="callout note" role="note" aria-labelledby="callout-1"><p class="callout-title" id="callout-1">Note</p><p class="lm-value-block" id="fig-value-1">First beta = "##))
+    }
+
     @Test("An unknown kind is an error at the marker, with a suggestion")
     func unknownKind() {
         let (_, diagnostics) = TestSite.article("Text.\n\n> [!WARN]\n> Careful.\n", file: "x.md")

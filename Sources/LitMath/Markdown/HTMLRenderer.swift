@@ -75,6 +75,8 @@ struct HTMLRenderer {
             let content = highlight(info, code) ?? .text(code)
             return .el("pre", [], [.el("code", [("class", language.map { "language-" + $0 })], [content])])
         case let .htmlBlock(html, _):
+            // A comment (Jekyll's `<!--more-->`, an author's note) is meant to be invisible.
+            if Self.isComment(html) { return .fragment([]) }
             return .el("pre", [("class", "lm-raw-html")], [.el("code", [], text: restoreMath(html))])
         case .thematicBreak:
             return .void("hr", [])
@@ -133,7 +135,7 @@ struct HTMLRenderer {
             case .softBreak: return [.text("\n")]
             case .lineBreak: return [.void("br", []), .text("\n")]
             case let .code(code): return [.el("code", [], text: restoreMath(code))]
-            case let .html(html): return [.text(restoreMath(html))]
+            case let .html(html): return Self.isComment(html) ? [] : [.text(restoreMath(html))]
             case let .emphasis(children): return [.el("em", [], render(children))]
             case let .strong(children): return [.el("strong", [], render(children))]
             case let .link(url, title, children, _):
@@ -244,6 +246,17 @@ struct HTMLRenderer {
             }
         }
         return out
+    }
+
+    /// Whether raw HTML is nothing but comments (and space between them).
+    static func isComment(_ html: String) -> Bool {
+        var rest = Substring(html).drop { $0.isWhitespace }
+        guard rest.hasPrefix("<!--") else { return false }
+        while rest.hasPrefix("<!--") {
+            guard let end = rest.range(of: "-->") else { return false }
+            rest = rest[end.upperBound...].drop { $0.isWhitespace }
+        }
+        return rest.isEmpty
     }
 
     /// `ddpm.md#x` → `ddpm.html#x` for relative links; everything else unchanged.

@@ -101,7 +101,7 @@ public enum PageParser {
                     case let .failure(failure):
                         diagnostics += failure.diagnostics
                     }
-                case let .blockQuote(children):
+                case let .blockQuote(children), let .callout(_, _, children):
                     visit(children)
                 case let .list(_, _, _, items):
                     items.forEach(visit)

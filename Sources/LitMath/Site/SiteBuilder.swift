@@ -115,7 +115,7 @@ public struct SiteBuilder: Sendable {
         // References between pages, and the images articles show (files of the content folder).
         let (references, referenceDiagnostics) = CrossReferences.resolve(pages)
         report.diagnostics += referenceDiagnostics
-        report.diagnostics += PageImages.check(pages, staticFiles: content.staticFiles)
+        report.diagnostics += PageImages.check(pages, content: content)
 
         progress("typeset math and highlight code")
         var requests: [KaTeX.Request] = []
@@ -225,7 +225,7 @@ public struct SiteBuilder: Sendable {
             }
             for result in page.directives {
                 if case let .plot(plot) = result.output {
-                    files[PlotData.path(page: page.outputPath, id: result.id)] = Data(PlotData.csv(plot).utf8)
+                    files[PlotData.path(page: page.outputPath, id: result.id)] = Data(PlotData.csv(plot, xName: plot.dataXName).utf8)
                 }
             }
         }

@@ -27,6 +27,9 @@ public struct SiteContent: Sendable {
     public var templates: [TextFile] = []
     /// Every other file, copied into the site at the same relative path.
     public var staticFiles: [String: Data] = [:]
+    /// Files that are there but were refused (links out of the folder, pipes), by relative path,
+    /// so that an image pointing at one is told why rather than "not found".
+    public var refused: Set<String> = []
 
     /// Creates content.
     public init(articles: [TextFile] = [], configuration: TextFile? = nil, templates: [TextFile] = [], staticFiles: [String: Data] = [:]) {
@@ -77,6 +80,7 @@ public struct SiteContent: Sendable {
                 let resolved = url.resolvingSymlinksInPath()
                 if resolved.path != url.path {
                     guard resolved.path.hasPrefix(root.path + "/") else {
+                        content.refused.insert(relative)
                         diagnostics.append(.error("content.link-outside", "'\(relative)' is a symbolic link to '\(resolved.path)', outside the content folder",
                                                   at: .file(display), notes: ["copy the file into the content folder instead"]))
                         continue
@@ -98,6 +102,7 @@ public struct SiteContent: Sendable {
                     continue
                 }
                 guard type == .typeRegular else {
+                    content.refused.insert(relative)
                     let kind = switch type {
                     case .typeSymbolicLink: "a broken or looping symbolic link"
                     case .typeCharacterSpecial, .typeBlockSpecial: "a device"

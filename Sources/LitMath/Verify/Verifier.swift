@@ -156,7 +156,8 @@ public enum Verifier {
                 if parts[0].isEmpty {
                     target = page.outputPath
                 } else {
-                    target = normalizedPath(directory.isEmpty ? parts[0] : directory + "/" + parts[0])
+                    // NSString's standardizingPath keeps `..` in relative paths: resolve it by hand.
+                    target = normalized((directory as NSString).appendingPathComponent(parts[0]))
                 }
                 guard files[target] != nil else {
                     findings.append(Finding(article: page.displayPath, directive: nil, location: nil, message: "broken link '\(href)': \(target) does not exist"))
@@ -170,16 +171,15 @@ public enum Verifier {
         return findings
     }
 
-    /// A relative path with `.` and `..` segments resolved (`a/../b/c` → `b/c`); leading `..`
-    /// that leave the root are kept. Foundation's `standardizingPath` leaves relative paths alone.
-    static func normalizedPath(_ path: String) -> String {
-        var segments: [Substring] = []
-        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if segment == "." { continue }
-            if segment == "..", let last = segments.last, last != ".." { segments.removeLast(); continue }
-            segments.append(segment)
+    /// `a/b/../c` → `a/c`, `./a` → `a`; a `..` above the top is kept (and so matches no file).
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for component in path.split(separator: "/") {
+            if component == "." { continue }
+            if component == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            parts.append(component)
         }
-        return segments.joined(separator: "/")
+        return parts.joined(separator: "/")
     }
 
     /// Values of `name="…"` attributes in our own deterministic markup (a byte scan: pages with
