@@ -141,7 +141,7 @@ struct SiteFeatureTests {
         #expect(!Self.text(files, "y.html").contains("lm-toc"), "one heading is not worth a table of contents")
     }
 
-    @Test("The search index holds every page's sections with their anchors, and leaves out formulas and the 404 page")
+    @Test("The search index holds every page's sections with their anchors and text, and leaves out the 404 page")
     func searchIndex() throws {
         let (files, report) = TestSite.site([
             "index.md": "# Home\n\nWelcome to the schedules.\n",
@@ -155,7 +155,7 @@ struct SiteFeatureTests {
         #expect(entries?.map { $0["p"] as? String } == ["ddpm.html", "index.html"])
         let sections = entries?.first?["s"] as? [[String: String]]
         #expect(sections?.map { $0["a"] } == ["", "the-cosine-schedule"])
-        #expect(sections?.first?["x"] == "Intro with math.")
+        #expect(sections?.first?["x"] == "Intro with \\bar\\alpha_t math.", "formulas as their TeX")
         #expect(sections?.last?["x"] == "Keeps more signal. a listed point")
         #expect(Self.text(files, "ddpm.html").contains("id=\"the-cosine-schedule\""))
         #expect(files[SearchIndex.scriptPath] != nil)

@@ -5,8 +5,8 @@ import Foundation
 ///
 /// It is written as a script (`assets/search-index.js`) that assigns a global, not as JSON:
 /// browsers refuse `fetch` of local files, and the site must search from `file://` too. Formulas
-/// are left out of the text (their TeX is noise to a reader's query); inline values are in it as
-/// the page shows them.
+/// are in the text as their TeX (so `alpha` finds `\bar\alpha_t`, and snippets have no holes);
+/// inline values are in it as the page shows them.
 struct SearchIndex {
     static let indexPath = "assets/search-index.js"
     static let scriptPath = "assets/search.js"
@@ -39,7 +39,7 @@ struct SearchIndex {
         var remaining = headings[...]
         let values = page.inlineValues
         func plain(_ inlines: [MarkdownInline]) -> String {
-            MathExtractor.substitute(inlines.plainText, math: { _ in "" }, value: { values[$0].format.string(values[$0].computed) })
+            MathExtractor.substitute(inlines.plainText, math: { page.math[$0].tex }, value: { values[$0].format.string(values[$0].computed) })
         }
         func append(_ text: String) {
             let trimmed = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
