@@ -11,7 +11,8 @@ public struct BuildAction: Sendable {
     public var output: URL
     /// Where diagnostics and progress go.
     public var log: @Sendable (String) -> Void
-    /// Whether to print step-by-step progress (on a terminal).
+    /// Whether `log` goes to a terminal: then a build that runs longer than a second shows its
+    /// current step on one updating line (see `BuildProgress`).
     public var showsProgress: Bool
     /// The cache folder (`nil`: no cache).
     public var cache: URL?
@@ -33,12 +34,12 @@ public struct BuildAction: Sendable {
     public func run() -> Int32 {
         let start = Date()
         let log = self.log
-        let showsProgress = self.showsProgress
         if clean, let cache { try? FileManager.default.removeItem(at: cache) }
-        let builder = SiteBuilder(contentDirectory: content, outputDirectory: output, cache: cache.map { BuildCache(directory: $0) }, progress: { step in
-            if showsProgress { log("• \(step)\n") }
-        })
+        let progress = BuildProgress(isTerminal: showsProgress, write: log)
+        let builder = SiteBuilder(contentDirectory: content, outputDirectory: output, cache: cache.map { BuildCache(directory: $0) },
+                                  progress: { progress.begin($0) })
         let report = builder.build()
+        progress.finish()
         let formatter = DiagnosticFormatter(sources: report.sources)
         if !report.diagnostics.isEmpty { log(formatter.format(report.diagnostics)) }
         let errors = report.diagnostics.filter { $0.severity == .error }.count

@@ -6,7 +6,7 @@ enum TestSite {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Renders `files` (path → Markdown) and returns the output files as text plus the report.
-    /// `assets` (path → bytes, such as images) are put in a temporary content folder for the build.
+    /// `assets` (path → bytes, such as images) are static files of the content folder.
     static func render(_ files: [String: String], assets: [String: Data] = [:]) -> (pages: [String: String], report: SiteBuilder.Report) {
         let built = build(files, assets: assets)
         return (built.pages, built.report)
@@ -14,23 +14,35 @@ enum TestSite {
 
     /// Like `render(_:assets:)`, with every output file's bytes too.
     static func build(_ files: [String: String], assets: [String: Data] = [:]) -> (pages: [String: String], report: SiteBuilder.Report, output: [String: Data]) {
-        var content = URL(fileURLWithPath: "/nonexistent")
-        if !assets.isEmpty, let folder = try? temporaryDirectory() {
-            content = folder
-            for (path, data) in assets {
-                let url = folder.appendingPathComponent(path)
-                try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try? data.write(to: url)
-            }
-        }
-        defer { if !assets.isEmpty { try? FileManager.default.removeItem(at: content) } }
-        let builder = SiteBuilder(contentDirectory: content, outputDirectory: URL(fileURLWithPath: "/nonexistent"))
-        let (output, report) = builder.render(files.sorted { $0.key < $1.key }.map { (path: $0.key, display: "content/" + $0.key, text: $0.value) })
+        let builder = SiteBuilder(contentDirectory: URL(fileURLWithPath: "/nonexistent"), outputDirectory: URL(fileURLWithPath: "/nonexistent"))
+        let articles = files.sorted { $0.key < $1.key }.map { SiteContent.TextFile(path: $0.key, display: "content/" + $0.key, text: $0.value) }
+        let (output, report) = builder.render(SiteContent(articles: articles, staticFiles: assets))
         var pages: [String: String] = [:]
         for (path, data) in output where path.hasSuffix(".html") {
             pages[path] = String(decoding: data, as: UTF8.self)
         }
         return (pages, report, output)
+    }
+
+    /// Renders a whole content folder given as path → text: `site.yml`, `_templates/*.mustache`,
+    /// `*.md` articles and any other path as a static file. Returns every output file as bytes.
+    static func site(_ files: [String: String], binary: [String: Data] = [:]) -> (files: [String: Data], report: SiteBuilder.Report) {
+        var content = SiteContent()
+        for (path, text) in files.sorted(by: { $0.key < $1.key }) {
+            let file = SiteContent.TextFile(path: path, display: "content/" + path, text: text)
+            if path == SiteContent.configurationName {
+                content.configuration = file
+            } else if path.hasPrefix(SiteContent.templatesFolder + "/") {
+                content.templates.append(file)
+            } else if path.hasSuffix(".md") {
+                content.articles.append(file)
+            } else {
+                content.staticFiles[path] = Data(text.utf8)
+            }
+        }
+        for (path, data) in binary { content.staticFiles[path] = data }
+        let builder = SiteBuilder(contentDirectory: URL(fileURLWithPath: "/nonexistent"), outputDirectory: URL(fileURLWithPath: "/nonexistent"))
+        return builder.render(content)
     }
 
     /// Renders one article and returns its HTML (the `<article>` element's content) and diagnostics.
@@ -74,6 +86,14 @@ enum TestSite {
 }
 
 extension String {
+    /// The text of some HTML: tags removed, the five entities litmath writes decoded.
+    var textContent: String {
+        replacingOccurrences(of: "<[^>]*>", with: "", options: .regularExpression)
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+
     /// Number of non-overlapping occurrences of `needle`.
     func occurrences(of needle: String) -> Int {
         components(separatedBy: needle).count - 1

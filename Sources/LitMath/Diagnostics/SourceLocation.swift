@@ -14,8 +14,11 @@ public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConver
         self.column = column
     }
 
-    /// `path:line:col`, the form compilers and editors understand.
-    public var description: String { "\(file):\(line):\(column)" }
+    /// A problem with a whole file (too large, a link out of the content folder): no line to point at.
+    public static func file(_ file: String) -> SourceLocation { SourceLocation(file: file, line: 0, column: 0) }
+
+    /// `path:line:col`, the form compilers and editors understand; just `path` for a whole file.
+    public var description: String { line > 0 ? "\(file):\(line):\(column)" : file }
 
     public static func < (a: SourceLocation, b: SourceLocation) -> Bool {
         (a.file, a.line, a.column) < (b.file, b.line, b.column)

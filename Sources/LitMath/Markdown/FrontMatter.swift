@@ -13,6 +13,10 @@ public struct FrontMatter: Sendable, Equatable {
     public var order: Int?
     /// Drafts are not built.
     public var draft: Bool = false
+    /// The publication date, `YYYY-MM-DD` as written.
+    public var date: String?
+    /// Tags, in the order written.
+    public var tags: [String] = []
     /// Every key as written, including the known ones.
     public var values: [String: Value] = [:]
 
@@ -36,6 +40,17 @@ public struct FrontMatter: Sendable, Equatable {
 
     /// Creates empty front matter.
     public init() {}
+
+    /// Whether `text` is a real calendar date written `YYYY-MM-DD`.
+    static func isDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month) else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(day)
+    }
 }
 
 /// Splits a Markdown file into front matter and body.
@@ -96,6 +111,16 @@ public enum FrontMatterParser {
             case "draft":
                 if let b = value.bool { matter.draft = b } else {
                     diagnostics.append(.error("front-matter.type", "'draft' must be true or false", at: location(value)))
+                }
+            case "date":
+                if let text = value.scalar?.string, FrontMatter.isDate(text) { matter.date = text } else {
+                    diagnostics.append(.error("front-matter.type", "'date' must be a date written YYYY-MM-DD, not '\(value.string ?? "a collection")'", at: location(value)))
+                }
+            case "tags":
+                if let items = value.sequence, items.allSatisfy({ $0.scalar != nil }) {
+                    matter.tags = items.compactMap { $0.scalar?.string }
+                } else {
+                    diagnostics.append(.error("front-matter.type", "'tags' must be a list of words, such as [sampling, ddim]", at: location(value)))
                 }
             default:
                 break

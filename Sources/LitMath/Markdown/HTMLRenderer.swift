@@ -15,6 +15,8 @@ struct HTMLRenderer {
     var valueSource: (Int) -> String
     /// The figure for the directive whose fence is on the given line.
     var directive: (Int) -> HTMLNode?
+    /// Highlighted code for a fence's info string and its code, or nil to show it plain.
+    var highlight: (String, String) -> HTMLNode? = { _, _ in nil }
     /// Reference `i` (a footnote reference, `\ref`, `\eqref`), rendered.
     var reference: (Int) -> HTMLNode = { _ in .fragment([]) }
     /// The original source of reference `i`.
@@ -70,7 +72,8 @@ struct HTMLRenderer {
             if let figure = directive(line) { return figure }
             let language = info.split(separator: " ").first.map(String.init)
             let code = restoreMath(literal)
-            return .el("pre", [], [.el("code", [("class", language.map { "language-" + $0 })], text: code)])
+            let content = highlight(info, code) ?? .text(code)
+            return .el("pre", [], [.el("code", [("class", language.map { "language-" + $0 })], [content])])
         case let .htmlBlock(html, _):
             // A comment (Jekyll's `<!--more-->`, an author's note) is meant to be invisible.
             if Self.isComment(html) { return .fragment([]) }

@@ -1,9 +1,12 @@
 import Foundation
 
-/// Typesets TeX with KaTeX (Debian's `katex` package) in one node process per batch.
+/// Typesets TeX with KaTeX (Debian's `katex` package) and highlights code with Prism (Debian's
+/// `node-prismjs`), all in one node process per batch.
 ///
 /// Pages need no JavaScript: formulas become HTML + MathML at build time, and a formula KaTeX
-/// rejects is a build error at the formula's position in the article.
+/// rejects is a build error at the formula's position in the article. Code comes back from Prism
+/// as a token tree, not as markup, and `CodeHighlighter` builds the spans with `HTMLNode`, so
+/// escaping code text never depends on the highlighter.
 public struct KaTeX: Sendable {
     /// One formula to typeset.
     public struct Request: Sendable, Hashable {
@@ -37,11 +40,25 @@ public struct KaTeX: Sendable {
     public var node: String
     /// The KaTeX package folder (holding `katex.js`).
     public var katexModule: String
+    /// The Prism package folder (holding `prism.js` and `components/`).
+    public var prismModule: String
+    /// How long the node process may run before it is stopped and the build fails.
+    public var timeout: TimeInterval = 300
 
-    /// Uses `LITMATH_NODE` / `LITMATH_KATEX` when set, else node on the PATH and Debian's KaTeX.
+    /// Uses `LITMATH_NODE` / `LITMATH_KATEX` / `LITMATH_PRISM` when set, else node on the PATH and
+    /// Debian's KaTeX and Prism.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         node = environment["LITMATH_NODE"] ?? Self.findExecutable(["node", "nodejs"], path: environment["PATH"]) ?? "/usr/bin/node"
         katexModule = environment["LITMATH_KATEX"] ?? "/usr/share/nodejs/katex"
+        prismModule = environment["LITMATH_PRISM"] ?? "/usr/share/nodejs/prismjs"
+    }
+
+    /// Prism's version, read from its package.json (part of the cache key of highlighted code).
+    public var prismVersion: String {
+        guard let data = FileManager.default.contents(atPath: prismModule + "/package.json"),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let version = object["version"] as? String else { return "unknown" }
+        return version
     }
 
     /// The KaTeX version, read from its package.json (part of the cache key of typeset formulas).
@@ -54,14 +71,25 @@ public struct KaTeX: Sendable {
 
     /// Typesets every request in one node process; outcomes are in request order.
     public func render(_ requests: [Request]) throws -> [Outcome] {
-        if requests.isEmpty { return [] }
+        try render(requests, code: []).math
+    }
+
+    /// Typesets formulas and highlights code in one node process; outcomes are in request order.
+    public func render(_ requests: [Request], code: [CodeHighlighter.Request]) throws -> (math: [Outcome], code: [HTMLNode]) {
+        if requests.isEmpty && code.isEmpty { return ([], []) }
         guard FileManager.default.isExecutableFile(atPath: node) else {
             throw SetupError(description: "node not found at '\(node)'; install it with 'apt-get install nodejs' or set LITMATH_NODE")
         }
-        guard FileManager.default.fileExists(atPath: katexModule + "/package.json") else {
+        guard requests.isEmpty || FileManager.default.fileExists(atPath: katexModule + "/package.json") else {
             throw SetupError(description: "KaTeX not found at '\(katexModule)'; install it with 'apt-get install katex' or set LITMATH_KATEX")
         }
-        let payload = try JSONSerialization.data(withJSONObject: requests.map { ["tex": $0.tex, "display": $0.display] as [String: Any] })
+        guard code.isEmpty || FileManager.default.fileExists(atPath: prismModule + "/components/index.js") else {
+            throw SetupError(description: "Prism not found at '\(prismModule)'; install it with 'apt-get install node-prismjs' or set LITMATH_PRISM")
+        }
+        let payload = try JSONSerialization.data(withJSONObject: [
+            "math": requests.map { ["tex": $0.tex, "display": $0.display] as [String: Any] },
+            "code": code.map { ["code": $0.code, "language": $0.language.prismName] },
+        ] as [String: Any])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("litmath-katex-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -72,27 +100,37 @@ public struct KaTeX: Sendable {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: node)
-        process.arguments = ["-e", Self.script, katexModule, input.path]
+        process.arguments = ["-e", Self.script, requests.isEmpty ? "" : katexModule, code.isEmpty ? "" : prismModule, input.path]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = try FileHandle(forWritingTo: errors)
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // A formula or a code block that sends node into a loop must not hang the build.
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.cancel()
+        if process.terminationReason == .uncaughtSignal {
+            throw SetupError(description: "KaTeX/Prism (node) did not finish within \(Int(timeout)) s and was stopped")
+        }
         guard process.terminationStatus == 0 else {
             let message = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
             throw SetupError(description: "KaTeX (node) failed with status \(process.terminationStatus): \(message.prefix(2000))")
         }
-        guard let results = try JSONSerialization.jsonObject(with: data) as? [[String: Any]], results.count == requests.count else {
-            throw SetupError(description: "KaTeX (node) returned malformed output")
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let results = object["math"] as? [[String: Any]], results.count == requests.count,
+              let highlighted = object["code"] as? [Any], highlighted.count == code.count else {
+            throw SetupError(description: "KaTeX/Prism (node) returned malformed output")
         }
-        return results.map { result in
+        let math: [Outcome] = results.map { result in
             if let html = result["html"] as? String {
                 return .success(html: html, warnings: result["warnings"] as? [String] ?? [])
             }
             return .failure(message: result["error"] as? String ?? "KaTeX error", offset: result["position"] as? Int)
         }
+        return (math, highlighted.map(CodeHighlighter.nodes(fromTokens:)))
     }
 
     static func findExecutable(_ names: [String], path: String?) -> String? {
@@ -105,12 +143,24 @@ public struct KaTeX: Sendable {
         return nil
     }
 
-    /// The node side: reads the requests file, prints a JSON array of results.
+    /// The node side: reads the requests file, prints `{math: [...], code: [...]}`. Code comes
+    /// back as Prism's token stream: a string, or `{t: type, a: [aliases], c: [children]}`.
     static let script = #"""
-    const katex = require(process.argv[1]);
     const fs = require('fs');
-    const requests = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-    const results = requests.map(({ tex, display }) => {
+    const [katexPath, prismPath, inputPath] = process.argv.slice(1);
+    const input = JSON.parse(fs.readFileSync(inputPath, 'utf8'));
+    const katex = katexPath ? require(katexPath) : null;
+    let Prism = null;
+    if (prismPath) {
+      Prism = require(prismPath + '/components/prism-core.js');
+      require(prismPath + '/components/index.js')(['swift', 'python', 'bash']);
+    }
+    const tokens = (stream) => (typeof stream === 'string') ? stream
+      : Array.isArray(stream) ? stream.map(tokens)
+      : { t: stream.type, a: stream.alias ? [].concat(stream.alias) : [], c: [].concat(tokens(stream.content)) };
+    const code = input.code.map(({ code, language }) =>
+      [].concat(tokens(Prism.tokenize(code, Prism.languages[language]))));
+    const math = input.math.map(({ tex, display }) => {
       const warnings = [];
       try {
         const html = katex.renderToString(tex, {
@@ -128,6 +178,6 @@ public struct KaTeX: Sendable {
         return { error: String(e && e.message || e) };
       }
     });
-    process.stdout.write(JSON.stringify(results));
+    process.stdout.write(JSON.stringify({ math, code }));
     """#
 }

@@ -1,9 +1,32 @@
 /// Renders a parsed page (with its formulas typeset) into a complete HTML document.
 enum PageRenderer {
+    /// An article's HTML and what the page around it needs to know.
+    struct Article {
+        var content: [HTMLNode]
+        /// Headings (level, id, plain text) in page order, for templates and search.
+        var headings: [(level: Int, id: String, text: String)]
+        /// The table of contents (its entries typeset like the headings), when the page has one.
+        var toc: HTMLNode?
+        var hasOwnHeading: Bool
+    }
+
     /// `references`: the page's resolved `\ref` / `\eqref` by reference index (from
     /// `CrossReferences.resolve`); an unresolved one is shown as written.
     static func render(_ page: Page, template: PageTemplate, references: [Int: ResolvedReference] = [:],
-                       math: @escaping (Int) -> String) -> String {
+                       math: @escaping (Int) -> String, highlight: @escaping (String, String) -> HTMLNode? = { _, _ in nil }) -> String {
+        template.document(document(page, article: article(page, references: references, math: math, highlight: highlight)))
+    }
+
+    /// The template's view of a rendered article.
+    static func document(_ page: Page, article: Article) -> PageTemplate.Page {
+        PageTemplate.Page(title: page.title, description: page.frontMatter.description, path: page.outputPath, source: page.sourcePath,
+                          frontMatter: page.frontMatter, content: article.content, hasOwnHeading: article.hasOwnHeading,
+                          headings: article.headings, toc: article.toc)
+    }
+
+    /// The article's HTML, without the page around it.
+    static func article(_ page: Page, references: [Int: ResolvedReference] = [:], math: @escaping (Int) -> String,
+                        highlight: @escaping (String, String) -> HTMLNode? = { _, _ in nil }) -> Article {
         let directives = page.directivesByLine
         let spans = page.math
         let values = page.inlineValues
@@ -41,6 +64,7 @@ enum PageRenderer {
             value: renderValue,
             valueSource: { values[$0].span.sourceText },
             directive: { _ in nil })
+        renderer.highlight = highlight
         renderer.reference = renderReference
         renderer.referenceSource = { page.references[$0].source }
         renderer.imageSource = { ContentPath.pageURL($0, from: page.sourcePath) }
@@ -59,8 +83,8 @@ enum PageRenderer {
         renderer.collectsHeadings = false
         if let footnotes = FootnotesSection.render(page.footnotes, renderer: &renderer, emitted: emitted) { content.append(footnotes) }
         let hasOwnHeading = page.blocks.contains { if case .heading(1, _, _) = $0 { true } else { false } }
-        return template.document(title: page.title, description: page.frontMatter.description, path: page.outputPath,
-                                 content: content, hasOwnHeading: hasOwnHeading, toc: toc)
+        let headings = renderer.headings.map { (level: $0.level, id: $0.id, text: renderer.plain($0.content)) }
+        return Article(content: content, headings: headings, toc: toc, hasOwnHeading: hasOwnHeading)
     }
 
     /// The ids of the footnote references actually rendered (the back-links' targets).

@@ -1,66 +1,113 @@
-/// The HTML document around an article: head, navigation in article order, previous/next links.
+import Foundation
+import Mustache
+
+/// The HTML document around an article: head, navigation in article order, table of contents,
+/// search box, previous/next links — rendered from Mustache templates (`DefaultTemplates`, with
+/// any the author wrote in `content/_templates/` in their place).
 struct PageTemplate {
     struct NavItem {
         var title: String
         var path: String
     }
 
+    /// One page to put in the template.
+    struct Page {
+        var title: String
+        var description: String?
+        /// Output path, e.g. `ddpm.html`.
+        var path: String
+        /// Source path, e.g. `ddpm.md` (empty for generated pages).
+        var source: String = ""
+        var frontMatter = FrontMatter()
+        /// The article's HTML.
+        var content: [HTMLNode]
+        var hasOwnHeading: Bool
+        /// Headings (level, id, text), for templates that list them.
+        var headings: [(level: Int, id: String, text: String)] = []
+        /// The table of contents as the Markdown renderer made it (entries typeset like the headings).
+        var toc: HTMLNode? = nil
+        /// The prefix from this page to the site root: `../` per folder level by default; the 404
+        /// page, which a server shows at any depth, uses the base URL's path when there is one.
+        var root: String?
+        /// Whether this is the 404 page.
+        var isNotFound = false
+    }
+
     var siteTitle: String
     var navigation: [NavItem]
+    var configuration = SiteConfiguration()
+    var templates = TemplateSet.builtIn
+    /// Whether pages get the search box and scripts.
+    var search = true
 
-    /// A full HTML document. `path` is the page's output path (for relative links and the current item).
-    /// `toc`: the page's table of contents, shown beside the article on wide screens and above it on narrow ones.
-    func document(title: String, description: String?, path: String, content: [HTMLNode], hasOwnHeading: Bool, toc: HTMLNode? = nil) -> String {
-        let depth = path.split(separator: "/").count - 1
-        let root = String(repeating: "../", count: depth)
-        let current = navigation.firstIndex { $0.path == path }
+    /// A full HTML document.
+    func document(_ page: Page) -> String {
+        templates.render(context(for: page))
+    }
 
-        let head = HTMLNode.el("head", [], [
-            .void("meta", [("charset", "utf-8")]),
-            .void("meta", [("name", "viewport"), ("content", "width=device-width, initial-scale=1")]),
-            .void("meta", [("name", "color-scheme"), ("content", "light dark")]),
-            .el("title", [], text: title == siteTitle ? title : "\(title) · \(siteTitle)"),
-            description.map { .void("meta", [("name", "description"), ("content", $0)]) } ?? .fragment([]),
-            .void("link", [("rel", "stylesheet"), ("href", root + "assets/katex/katex.min.css")]),
-            .void("link", [("rel", "stylesheet"), ("href", root + "assets/litmath.css")]),
-        ])
+    /// The values a template sees (documented in the README, "Templates").
+    func context(for page: Page) -> [String: Any] {
+        let depth = page.path.split(separator: "/").count - 1
+        let root = page.root ?? String(repeating: "../", count: depth)
+        let current = page.isNotFound ? nil : navigation.firstIndex { $0.path == page.path }
+        func link(_ item: NavItem) -> [String: Any] { ["title": item.title, "href": root + item.path] }
 
-        let navList = HTMLNode.el("ol", [], navigation.map { item in
-            .el("li", [], [.el("a", [("href", root + item.path), ("aria-current", item.path == path ? "page" : nil)], text: item.title)])
-        })
-        let nav = HTMLNode.el("nav", [("class", "lm-sidebar"), ("aria-label", "Articles")], [
-            .el("a", [("class", "lm-site-title"), ("href", root + (navigation.first?.path ?? "index.html"))], text: siteTitle),
-            navList,
-        ])
+        var site: [String: Any] = ["title": siteTitle, "language": configuration.language, "search": search]
+        if let base = configuration.baseURL { site["base_url"] = base }
 
-        var pager: [HTMLNode] = []
-        if let current {
-            if current > 0 {
-                let p = navigation[current - 1]
-                pager.append(.el("a", [("class", "lm-prev"), ("href", root + p.path), ("rel", "prev")], [.el("span", [], text: "Previous"), .text(" " + p.title)]))
-            }
-            if current + 1 < navigation.count {
-                let n = navigation[current + 1]
-                pager.append(.el("a", [("class", "lm-next"), ("href", root + n.path), ("rel", "next")], [.el("span", [], text: "Next"), .text(" " + n.title)]))
-            }
+        var pageValues: [String: Any] = [
+            "title": page.title, "path": page.path, "is_index": page.path == "index.html", "is_not_found": page.isNotFound,
+            "tags": page.frontMatter.tags, "meta": page.frontMatter.values.mapValues(Self.templateValue),
+        ]
+        if !page.source.isEmpty { pageValues["source"] = page.source }
+        if let description = page.description, !description.isEmpty { pageValues["description"] = description }
+        if let date = page.frontMatter.date { pageValues["date"] = date }
+        if let base = configuration.baseURL, !page.isNotFound {
+            pageValues["url"] = base + (page.path == "index.html" ? "" : page.path)
         }
 
-        var article: [HTMLNode] = []
-        if !hasOwnHeading { article.append(.el("h1", [], text: title)) }
-        article += content
-        let main = HTMLNode.el("main", [("id", "main"), ("class", toc == nil ? nil : "lm-has-toc")], [
-            toc ?? .fragment([]),
-            .el("article", [], article),
-            pager.isEmpty ? .fragment([]) : .el("nav", [("class", "lm-pager"), ("aria-label", "Previous and next")], pager),
-        ])
-        let body = HTMLNode.el("body", [], [
-            .el("a", [("class", "lm-skip"), ("href", "#main")], text: "Skip to content"),
-            .el("div", [("class", "lm-layout")], [nav, main]),
-            .el("footer", [("class", "lm-footer")], [.text("Built with litmath. Every number on this page was computed by DiffusionSchedulers at build time.")]),
-        ])
-        var out = "<!DOCTYPE html>\n"
-        HTMLNode.el("html", [("lang", "en")], [head, body]).render(into: &out)
-        out += "\n"
-        return out
+        let toc = page.headings.filter { (2...3).contains($0.level) }.map { heading -> [String: Any] in
+            ["level": heading.level, "id": heading.id, "title": heading.text]
+        }
+        var content = ""
+        for node in page.content { node.render(into: &content) }
+        var tocHTML = ""
+        page.toc?.render(into: &tocHTML)
+
+        var values: [String: Any] = [
+            "site": site,
+            "page": pageValues,
+            "root": root,
+            "home": root + (navigation.first?.path ?? "index.html"),
+            "document_title": page.title == siteTitle ? page.title : "\(page.title) · \(siteTitle)",
+            "content": content,
+            "show_title": !page.hasOwnHeading,
+            "toc": toc,
+            "toc_html": tocHTML,
+            "has_toc": !tocHTML.isEmpty,
+            "navigation": navigation.map { item -> [String: Any] in
+                ["title": item.title, "href": root + item.path, "current": item.path == page.path]
+            },
+            "assets": [
+                "stylesheet": root + "assets/litmath.css",
+                "katex_stylesheet": root + "assets/katex/katex.min.css",
+                "search_index": root + SearchIndex.indexPath,
+                "search_script": root + SearchIndex.scriptPath,
+            ],
+            "generator": "litmath",
+        ]
+        if let current, current > 0 { values["previous"] = link(navigation[current - 1]) }
+        if let current, current + 1 < navigation.count { values["next"] = link(navigation[current + 1]) }
+        values["has_pager"] = values["previous"] != nil || values["next"] != nil
+        return values
+    }
+
+    /// Front matter as template values: text, lists and maps.
+    static func templateValue(_ value: FrontMatter.Value) -> Any {
+        switch value {
+        case let .scalar(text): text
+        case let .list(items): items.map(templateValue)
+        case let .map(entries): entries.mapValues(templateValue)
+        }
     }
 }

@@ -1,5 +1,6 @@
 /// The default stylesheet: readable measure, light and dark following the system, a
-/// colour-blind-safe plot palette as CSS custom properties, phone widths, print.
+/// colour-blind-safe plot palette as CSS custom properties, code colours for Prism's tokens,
+/// the search box, phone widths, print.
 enum Theme {
     static let css = #"""
 :root {
@@ -7,6 +8,8 @@ enum Theme {
   --lm-code-bg: #f3f4f6; --lm-side-bg: #f6f7f8; --lm-grid: #e3e6ea;
   --lm-s0: #0072B2; --lm-s1: #D55E00; --lm-s2: #009E73; --lm-s3: #CC79A7;
   --lm-s4: #E69F00; --lm-s5: #56B4E9; --lm-s6: #8C6D00; --lm-s7: #000000;
+  --lm-k-comment: #5c6570; --lm-k-keyword: #9a2a8f; --lm-k-string: #0a6b2f; --lm-k-number: #8a4b00;
+  --lm-k-function: #0b5cad; --lm-k-punctuation: #4a5058;
   color-scheme: light dark;
 }
 @media (prefers-color-scheme: dark) {
@@ -15,9 +18,12 @@ enum Theme {
     --lm-code-bg: #1f2327; --lm-side-bg: #1a1d20; --lm-grid: #2b3035;
     --lm-s0: #56B4E9; --lm-s1: #FF8A3D; --lm-s2: #3DD6A3; --lm-s3: #E9A3CF;
     --lm-s4: #F5C242; --lm-s5: #9AD4F5; --lm-s6: #D9C36A; --lm-s7: #FFFFFF;
+    --lm-k-comment: #939ba5; --lm-k-keyword: #e2a8ff; --lm-k-string: #8fdc9a; --lm-k-number: #ffb070;
+    --lm-k-function: #8cc8ff; --lm-k-punctuation: #b8bec6;
   }
 }
 *, *::before, *::after { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; background: var(--lm-bg); color: var(--lm-fg);
   font: 17px/1.6 "Charter", "Bitstream Charter", "Georgia", "DejaVu Serif", serif; }
@@ -32,6 +38,12 @@ a { color: var(--lm-accent); }
 .lm-sidebar ol { list-style: none; margin: 0; padding: 0; }
 .lm-sidebar li { margin: .35rem 0; }
 .lm-sidebar a[aria-current="page"] { font-weight: 700; color: var(--lm-fg); }
+.lm-search { margin: 0 0 1rem; }
+.lm-search-input { width: 100%; font: inherit; padding: .35rem .5rem; border: 1px solid var(--lm-rule); border-radius: 4px;
+  background: var(--lm-bg); color: var(--lm-fg); }
+.lm-search-results { list-style: none; margin: .5rem 0 0; padding: 0; }
+.lm-search-results li { margin: 0 0 .65rem; overflow-wrap: anywhere; }
+.lm-search-snippet { display: block; color: var(--lm-muted); font-size: .85rem; }
 main { padding: 2rem 2.5rem 3rem; min-width: 0; }
 article { max-width: 42rem; }
 h1, h2, h3, h4 { font-family: system-ui, "DejaVu Sans", sans-serif; line-height: 1.25; margin: 2rem 0 .75rem; }
@@ -42,6 +54,14 @@ code, pre { font: 0.88em/1.5 "DejaVu Sans Mono", ui-monospace, monospace; }
 code { background: var(--lm-code-bg); padding: .1em .3em; border-radius: 3px; }
 pre { background: var(--lm-code-bg); padding: .9rem 1rem; overflow-x: auto; border-radius: 6px; }
 pre code { background: none; padding: 0; }
+/* Code highlighted at build time by Prism (token classes only; no script on the page). */
+.token.comment, .token.prolog, .token.shebang { color: var(--lm-k-comment); font-style: italic; }
+.token.keyword, .token.atrule, .token.directive, .token.important { color: var(--lm-k-keyword); }
+.token.string, .token.char, .token.string-literal, .token.triple-quoted-string { color: var(--lm-k-string); }
+.token.number, .token.boolean, .token.constant, .token.nil { color: var(--lm-k-number); }
+.token.function, .token.class-name, .token.builtin, .token.decorator, .token.attribute { color: var(--lm-k-function); }
+.token.punctuation, .token.operator { color: var(--lm-k-punctuation); }
+.token.interpolation-punctuation { color: var(--lm-k-keyword); }
 blockquote { margin: 1rem 0; padding: 0 1rem; border-left: 3px solid var(--lm-rule); color: var(--lm-muted); }
 .katex-display { overflow-x: auto; overflow-y: hidden; padding: .25rem 0; }
 figure { margin: 1.75rem 0; }
@@ -76,6 +96,7 @@ caption { caption-side: top; }
   .lm-layout { display: block; }
   .lm-sidebar { position: static; height: auto; border-right: none; border-bottom: 1px solid var(--lm-rule); padding: 1rem; }
   .lm-sidebar ol { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
+  .lm-sidebar .lm-search-results { display: block; }
   main { padding: 1.25rem 1rem 2rem; }
   body { font-size: 16px; }
 }
@@ -127,7 +148,6 @@ article img { max-width: 100%; height: auto; }
 .lm-md-table thead th { text-align: left; }
 .lm-ref { white-space: nowrap; }
 @media print {
-  .lm-toc { display: none; }
 }
 @media print {
   .lm-sidebar, .lm-pager, .lm-skip, .lm-anchor { display: none; }

@@ -1,10 +1,11 @@
 import Foundation
 
-/// A content-addressed cache of the expensive parts of a build — typeset formulas and directive
-/// results — kept outside the output folder (`.litmath-cache/` by default).
+/// A content-addressed cache of the expensive parts of a build — typeset formulas, highlighted
+/// code and directive results — kept outside the output folder (`.litmath-cache/` by default).
 ///
 /// Keys hash everything a result depends on. Formulas depend on their TeX, display mode and the
-/// KaTeX version. Directive results depend on the directive's kind and body, the scheduler
+/// KaTeX version; highlighted code on its text, its language, the Prism version and the running
+/// executable (which builds the spans). Directive results depend on the directive's kind and body, the scheduler
 /// definitions before it on the page, and the *identity of the running executable* (its size and
 /// modification time): any change to litmath or DiffusionSchedulers produces a new executable and
 /// so misses the cache, which is why no hand-maintained version number can let stale numbers
@@ -44,6 +45,22 @@ public struct BuildCache: Sendable {
 
     func storeFormula(_ html: String, key: String) {
         write(Data(html.utf8), to: path("katex", key))
+    }
+
+    // MARK: Code
+
+    func codeKey(_ request: CodeHighlighter.Request, prismVersion: String) -> String {
+        Self.hash(["code", codeIdentity, prismVersion, request.language.rawValue, request.code])
+    }
+
+    /// Highlighted code: markup that litmath itself built from Prism's tokens.
+    func code(_ key: String) -> HTMLNode? {
+        guard let data = FileManager.default.contents(atPath: path("code", key).path) else { return nil }
+        return .raw(String(decoding: data, as: UTF8.self))
+    }
+
+    func storeCode(_ node: HTMLNode, key: String) {
+        write(Data(node.rendered.utf8), to: path("code", key))
     }
 
     // MARK: Directives

@@ -56,31 +56,18 @@ public struct SiteBuilder: Sendable {
             report.isSetupFailure = true
             return ([:], report)
         }
-
-        progress("discover articles")
-        let sources: [ContentSource]
+        progress("read content")
+        let content: SiteContent, diagnostics: [Diagnostic]
         do {
-            sources = try ContentSource.discover(in: contentDirectory)
+            (content, diagnostics) = try SiteContent.read(from: contentDirectory)
         } catch {
             return setupFailure("\(error)")
         }
-        if sources.isEmpty {
+        if content.articles.isEmpty && !diagnostics.containsErrors {
             return setupFailure("no Markdown articles (*.md) in '\(Self.displayPath(contentDirectory))'")
         }
-
-        var texts: [(path: String, display: String, text: String)] = []
-        for source in sources {
-            let display = Self.displayPath(source.url)
-            switch ContentSource.decode(source.data) {
-            case let .success(decoded):
-                texts.append((source.relativePath, display, decoded))
-            case let .failure(position):
-                report.diagnostics.append(.error("source.utf8", "file is not valid UTF-8 (first bad byte at offset \(position.offset))",
-                                                 at: SourceLocation(file: display, line: position.line, column: position.column)))
-            }
-        }
-        var (files, rendered) = render(texts)
-        rendered.diagnostics = report.diagnostics + rendered.diagnostics
+        var (files, rendered) = render(content)
+        rendered.diagnostics = diagnostics + rendered.diagnostics
         if rendered.diagnostics.containsErrors { files = [:] }
         return (files, rendered)
     }
@@ -88,31 +75,53 @@ public struct SiteBuilder: Sendable {
     /// Renders a site from article texts (path relative to the content folder, path for
     /// diagnostics, text), touching no files except KaTeX's assets: the whole pipeline in memory.
     public func render(_ texts: [(path: String, display: String, text: String)]) -> (files: [String: Data], report: Report) {
+        render(SiteContent(articles: texts.map { SiteContent.TextFile(path: $0.path, display: $0.display, text: $0.text) }))
+    }
+
+    /// Renders a site from content in memory, touching no files except KaTeX's assets.
+    public func render(_ content: SiteContent) -> (files: [String: Data], report: Report) {
         var report = Report(diagnostics: [], sources: [:], pagesWritten: 0, isSetupFailure: false)
         func setupFailure(_ message: String) -> (files: [String: Data], report: Report) {
             report.diagnostics.append(.error("setup", message, at: nil))
             report.isSetupFailure = true
             return ([:], report)
         }
-        progress("parse \(texts.count) articles and run directives")
+
+        var configuration = SiteConfiguration()
+        if let file = content.configuration {
+            report.sources[file.display] = file.text
+            let (parsed, diagnostics) = SiteConfiguration.parse(file.text, file: file.display)
+            configuration = parsed
+            report.diagnostics += diagnostics
+            report.diagnostics += configuration.checkNavigation(articles: content.articles.map(\.path))
+        }
+        for file in content.templates { report.sources[file.display] = file.text }
+        let (templates, templateDiagnostics) = TemplateSet.load(content.templates)
+        report.diagnostics += templateDiagnostics
+
+        progress("parse \(content.articles.count) articles and run directives")
         var pages: [Page] = []
-        for (path, display, text) in texts {
-            report.sources[display] = text
-            let (page, diagnostics) = PageParser.parse(text: text, sourcePath: path, displayPath: display, cache: cache)
+        for file in content.articles {
+            report.sources[file.display] = file.text
+            let problems = MarkdownChecks.check(file.text, file: file.display)
+            report.diagnostics += problems
+            // Too deep to walk safely; the article is not parsed further.
+            if problems.contains(where: { $0.id == "markdown.nesting" }) { continue }
+            let (page, diagnostics) = PageParser.parse(text: file.text, sourcePath: file.path, displayPath: file.display, cache: cache)
             report.diagnostics += diagnostics
             if !page.frontMatter.draft { pages.append(page) }
         }
 
-        // References between pages, and the images articles show (read from the content folder).
+        // References between pages, and the images articles show (files of the content folder).
         let (references, referenceDiagnostics) = CrossReferences.resolve(pages)
         report.diagnostics += referenceDiagnostics
-        let (images, imageDiagnostics) = PageImages.load(pages, from: contentDirectory)
-        report.diagnostics += imageDiagnostics
+        report.diagnostics += PageImages.check(pages, content: content)
 
-        progress("typeset math")
+        progress("typeset math and highlight code")
         var requests: [KaTeX.Request] = []
         var requestIndex: [KaTeX.Request: Int] = [:]
         var pageRequests: [[Int]] = []
+        var codeRequests: [CodeHighlighter.Request] = []
         for page in pages {
             pageRequests.append(page.math.map { span in
                 let request = KaTeX.Request(tex: span.tex, display: span.display)
@@ -121,28 +130,49 @@ public struct SiteBuilder: Sendable {
                 requestIndex[request] = requests.count - 1
                 return requests.count - 1
             })
+            let restore = { (text: String) in
+                MathExtractor.substitute(text, math: { page.math[$0].source }, value: { page.inlineValues[$0].span.sourceText })
+            }
+            for request in CodeHighlighter.requests(in: page.blocks, restore: restore) where !codeRequests.contains(request) {
+                codeRequests.append(request)
+            }
         }
         var outcomes = [KaTeX.Outcome?](repeating: nil, count: requests.count)
+        var highlighted = [HTMLNode?](repeating: nil, count: codeRequests.count)
         let katexVersion = cache == nil ? "" : katex.version
-        var keys: [String] = []
+        let prismVersion = cache == nil ? "" : katex.prismVersion
+        var keys: [String] = [], codeKeys: [String] = []
         if let cache {
             keys = requests.map { cache.formulaKey($0, katexVersion: katexVersion) }
             for (i, key) in keys.enumerated() {
                 if let html = cache.formula(key) { outcomes[i] = .success(html: html, warnings: []) }
             }
+            codeKeys = codeRequests.map { cache.codeKey($0, prismVersion: prismVersion) }
+            for (i, key) in codeKeys.enumerated() { highlighted[i] = cache.code(key) }
         }
         let missing = outcomes.indices.filter { outcomes[$0] == nil }
-        if !missing.isEmpty {
+        let missingCode = highlighted.indices.filter { highlighted[$0] == nil }
+        if !missing.isEmpty || !missingCode.isEmpty {
             do {
-                let fresh = try katex.render(missing.map { requests[$0] })
-                for (i, outcome) in zip(missing, fresh) {
+                let fresh = try katex.render(missing.map { requests[$0] }, code: missingCode.map { codeRequests[$0] })
+                for (i, outcome) in zip(missing, fresh.math) {
                     outcomes[i] = outcome
                     // Formulas with warnings are not cached, so their warnings show on every build.
                     if let cache, case let .success(html, warnings) = outcome, warnings.isEmpty { cache.storeFormula(html, key: keys[i]) }
                 }
+                for (i, node) in zip(missingCode, fresh.code) {
+                    highlighted[i] = node
+                    cache?.storeCode(node, key: codeKeys[i])
+                }
             } catch {
                 return setupFailure("\(error)")
             }
+        }
+        var highlights: [CodeHighlighter.Request: HTMLNode] = [:]
+        for (request, node) in zip(codeRequests, highlighted) { highlights[request] = node }
+        let highlight: (String, String) -> HTMLNode? = { info, code in
+            guard !info.hasPrefix("scheduler"), let language = CodeHighlighter.Language(info: info) else { return nil }
+            return highlights[CodeHighlighter.Request(language: language, code: code)]
         }
         let typeset = outcomes.map { $0 ?? .failure(message: "not typeset", offset: nil) }
         for (page, indices) in zip(pages, pageRequests) {
@@ -159,43 +189,81 @@ public struct SiteBuilder: Sendable {
             }
         }
 
-        guard !report.diagnostics.containsErrors else { return ([:], report) }
+        guard !report.diagnostics.containsErrors, let templates else { return ([:], report) }
 
         progress("render pages")
-        let ordered = pages.sorted { a, b in
-            let ai = a.sourcePath == "index.md" ? Int.min : (a.frontMatter.order ?? Int.max)
-            let bi = b.sourcePath == "index.md" ? Int.min : (b.frontMatter.order ?? Int.max)
-            return (ai, a.title, a.sourcePath) < (bi, b.title, b.sourcePath)
-        }
-        let siteTitle = pages.first { $0.sourcePath == "index.md" }?.title ?? "litmath"
-        let template = PageTemplate(siteTitle: siteTitle, navigation: ordered.map { .init(title: $0.title, path: $0.outputPath) })
+        let notFoundPage = pages.first { $0.sourcePath == NotFoundPage.sourcePath }
+        let listed = configuration.navigation.compactMap { path in pages.first { $0.sourcePath == path } }
+        let rest = pages.filter { page in page.sourcePath != NotFoundPage.sourcePath && !listed.contains { $0.sourcePath == page.sourcePath } }
+            .sorted { a, b in
+                let ai = a.sourcePath == "index.md" ? Int.min : (a.frontMatter.order ?? Int.max)
+                let bi = b.sourcePath == "index.md" ? Int.min : (b.frontMatter.order ?? Int.max)
+                return (ai, a.title, a.sourcePath) < (bi, b.title, b.sourcePath)
+            }
+        let ordered = listed + rest
+        let siteTitle = configuration.title ?? pages.first { $0.sourcePath == "index.md" }?.title ?? "litmath"
+        let template = PageTemplate(siteTitle: siteTitle, navigation: ordered.map { .init(title: $0.title, path: $0.outputPath) },
+                                    configuration: configuration, templates: templates)
         var files: [String: Data] = [:]
+        var search = SearchIndex()
+        var notFoundRoot: String? = nil
+        if let base = configuration.baseURL, let path = URL(string: base)?.path { notFoundRoot = path.hasSuffix("/") ? path : path + "/" }
         for (page, indices) in zip(pages, pageRequests) {
-            let html = PageRenderer.render(page, template: template, references: references[page.sourcePath] ?? [:]) { i in
+            let article = PageRenderer.article(page, references: references[page.sourcePath] ?? [:], math: { i in
                 if case let .success(html, _) = typeset[indices[i]] { return html }
                 return ""
+            }, highlight: highlight)
+            var document = PageRenderer.document(page, article: article)
+            if page.sourcePath == NotFoundPage.sourcePath {
+                document.path = NotFoundPage.outputPath
+                document.isNotFound = true
+                document.root = notFoundRoot
+                files[NotFoundPage.outputPath] = Data(template.document(document).utf8)
+            } else {
+                files[page.outputPath] = Data(template.document(document).utf8)
+                search.add(page, headings: article.headings)
             }
-            files[page.outputPath] = Data(html.utf8)
             for result in page.directives {
                 if case let .plot(plot) = result.output {
                     files[PlotData.path(page: page.outputPath, id: result.id)] = Data(PlotData.csv(plot, xName: plot.dataXName).utf8)
                 }
             }
         }
+        if notFoundPage == nil {
+            files[NotFoundPage.outputPath] = Data(template.document(NotFoundPage.document(home: ordered.first?.outputPath ?? "index.html", root: notFoundRoot)).utf8)
+        }
         report.pagesWritten = pages.count
         report.pages = pages
 
-        progress("copy assets")
+        progress("write search index\(configuration.baseURL == nil ? "" : " and sitemap")")
+        files[SearchIndex.indexPath] = search.script
+        files[SearchIndex.scriptPath] = Data(SearchScript.source.utf8)
+        if let base = configuration.baseURL {
+            files[Sitemap.path] = Sitemap.xml(baseURL: base, pages: ordered.map { ($0.outputPath, $0.frontMatter.date) })
+        }
+
+        progress("copy assets and static files")
         files["assets/litmath.css"] = Data(Theme.css.utf8)
-        for (path, data) in images { files[path] = data }
         do {
             try copyKaTeXAssets(into: &files)
         } catch {
             return setupFailure("\(error)")
         }
+        for (path, data) in content.staticFiles.sorted(by: { $0.key < $1.key }) {
+            let display = Self.displayPath(contentDirectory.appendingPathComponent(path))
+            if files[path] != nil {
+                let article = pages.first { $0.outputPath == path }
+                let what = article.map { "the page built from '\($0.sourcePath)'" } ?? (path == NotFoundPage.outputPath ? "the 404 page (write 404.md to change it)" : "a file litmath writes")
+                report.diagnostics.append(.error("static.collision", "'\(path)' would overwrite \(what)", at: .file(display),
+                                                 notes: ["rename or move the file"]))
+                continue
+            }
+            files[path] = data
+        }
 
         progress("check links")
-        for finding in Verifier.checkLinks(pages: pages, files: files) {
+        var findings = Verifier.checkLinks(pages: pages.filter { $0.sourcePath != NotFoundPage.sourcePath }, files: files)
+        for finding in findings {
             let page = pages.first { $0.displayPath == finding.article }
             // Every place the link is written; else a search of the source for it.
             let written = page.map { $0.locations(ofLinkIn: finding.message) } ?? []
@@ -208,8 +276,22 @@ public struct SiteBuilder: Sendable {
         return (files, report)
     }
 
+    /// Why the content and output folders cannot be used together, if they cannot: a build
+    /// replaces the output folder as a whole, so it must not hold (or be) the content.
+    static func overlap(content: URL, output: URL) -> String? {
+        let c = content.standardizedFileURL.resolvingSymlinksInPath().path
+        let o = output.standardizedFileURL.resolvingSymlinksInPath().path
+        if c == o { return "the output folder is the content folder; choose another --output" }
+        if o.hasPrefix(c + "/") { return "the output folder '\(displayPath(output))' is inside the content folder; choose an --output outside it" }
+        if c.hasPrefix(o + "/") { return "the content folder is inside the output folder '\(displayPath(output))', which a build replaces; choose another --output" }
+        return nil
+    }
+
     /// Builds and, when there are no errors, writes the output.
     public func build() -> Report {
+        if let problem = Self.overlap(content: contentDirectory, output: outputDirectory) {
+            return Report(diagnostics: [.error("setup", problem, at: nil)], sources: [:], pagesWritten: 0, isSetupFailure: true)
+        }
         var (files, report) = render()
         guard report.succeeded else {
             report.pagesWritten = 0

@@ -1,0 +1,218 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A corpus of bad content, each case run through the real `litmath build` as a process with a
+/// time limit: it must exit non-zero (1 for content errors, 2 for setup errors) with a precise
+/// diagnostic — `file:line:col: error: …` wherever there is a line — and must not crash, hang,
+/// or write anything outside its output folder (which it must not create either).
+@Suite("Bad content")
+struct BadContentTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        /// Text files of the content folder (relative path → text).
+        var files: [String: String] = [:]
+        /// Files with exact bytes.
+        var bytes: [String: Data] = [:]
+        /// Makes what files cannot: links, pipes. Gets the case's root folder (holding `content/`).
+        var prepare: (@Sendable (URL) throws -> Void)? = nil
+        /// Arguments after `build`.
+        var arguments = ["--content", "content", "--output", "site", "--no-cache"]
+        /// The exit status.
+        var status: Int32 = 1
+        /// Text the diagnostics must contain (the location and the start of the message).
+        var expected: String
+        var testDescription: String { name }
+    }
+
+    static let page = "# A page\n\nSome text.\n"
+    static let deep = String(repeating: ">", count: 10_000)
+
+    static let cases: [Case] = [
+        // Math
+        Case(name: "unterminated \\( inline math", files: ["x.md": "# X\n\nThe value \\(x + y is never closed.\n"],
+             expected: "content/x.md:3:11: error: '\\(' math is not closed"),
+        Case(name: "unterminated $$ display math", files: ["x.md": "# X\n\n$$\nx + y\n\nMore text.\n"],
+             expected: "content/x.md:3:1: error: display math '$$' is not closed"),
+        Case(name: "unterminated \\[ display math", files: ["x.md": "# X\n\nSee \\[ x^2\n"],
+             expected: "content/x.md:3:5: error: '\\[' math is not closed"),
+        Case(name: "a formula KaTeX rejects", files: ["x.md": "# X\n\nBad $\\frac{1}{$ here.\n"],
+             expected: "content/x.md:3:15: error: cannot typeset inline math: KaTeX parse error"),
+        // Markdown
+        Case(name: "unclosed code fence", files: ["x.md": "# X\n\nText.\n\n```swift\nlet x = 1\n\nMore prose that became code.\n"],
+             expected: "content/x.md:5:1: error: code fence '```' is never closed"),
+        Case(name: "unclosed tilde fence in a block quote", files: ["x.md": "# X\n\n> ~~~~\n> code\n\nAfter.\n"],
+             expected: "content/x.md:3:3: error: code fence '~~~~' is never closed"),
+        Case(name: "10,000 nested block quotes", files: ["x.md": "# X\n\n" + deep + " deep\n"],
+             expected: "content/x.md:3:64: error: Markdown is nested more than 64 levels deep"),
+        Case(name: "10,000 nested list levels", files: ["x.md": "# X\n\n" + String(repeating: "- ", count: 10_000) + "x\n"],
+             expected: "content/x.md:3:63: error: Markdown is nested more than 64 levels deep"),
+        Case(name: "10,000 nested emphasis", files: ["x.md": "# X\n\n" + String(repeating: "*", count: 10_000) + "x" + String(repeating: "*", count: 10_000) + "\n"],
+             expected: "content/x.md:3:1: error: Markdown is nested more than 64 levels deep"),
+        // Front matter
+        Case(name: "front matter with invalid YAML", files: ["x.md": "---\ntitle: [unclosed\n---\n# X\n"],
+             expected: "content/x.md:3:1: error: invalid front matter: did not find expected ',' or ']'"),
+        Case(name: "front matter never closed", files: ["x.md": "---\ntitle: X\n\n# X\n"],
+             expected: "content/x.md:1:1: error: front matter has no closing '---' line"),
+        Case(name: "front matter that is not a mapping", files: ["x.md": "---\n- a\n- b\n---\n# X\n"],
+             expected: "content/x.md:2:1: error: front matter must be a mapping"),
+        Case(name: "front matter order that is not a number", files: ["x.md": "---\norder: first\n---\n# X\n"],
+             expected: "content/x.md:2:8: error: 'order' must be an integer, not 'first'"),
+        Case(name: "front matter date that is not a date", files: ["x.md": "---\ndate: 2024-02-30\n---\n# X\n"],
+             expected: "content/x.md:2:7: error: 'date' must be a date written YYYY-MM-DD, not '2024-02-30'"),
+        Case(name: "front matter tags that are not a list", files: ["x.md": "---\ntags: {a: b}\n---\n# X\n"],
+             expected: "content/x.md:2:7: error: 'tags' must be a list of words"),
+        Case(name: "front matter nested 10,000 levels", files: ["x.md": "---\ntitle: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n---\n# X\n"],
+             expected: "content/x.md:2:9: error: invalid front matter: Maximum nesting level reached"),
+        // Links and images
+        Case(name: "missing image", files: ["x.md": "# X\n\n![A plot](plots/missing.png)\n"],
+             expected: "content/x.md:3:11: error: image 'plots/missing.png' not found"),
+        Case(name: "image path ../../etc/passwd", files: ["x.md": "# X\n\nSee ![secret](../../etc/passwd).\n"],
+             expected: "content/x.md:3:15: error: image '../../etc/passwd' is outside the content folder"),
+        Case(name: "link to ../../etc/passwd", files: ["x.md": "# X\n\n[secret](../../etc/passwd)\n"],
+             expected: "content/x.md:3:10: error: broken link '../../etc/passwd'"),
+        Case(name: "broken link to an article", files: ["x.md": "# X\n\nRead [the sequel](sequel.md).\n"],
+             expected: "content/x.md:3:19: error: broken link 'sequel.html'"),
+        Case(name: "broken anchor", files: ["x.md": "# X\n\n## Real\n\nSee [below](#unreal).\n"],
+             expected: "content/x.md:5:13: error: broken anchor '#unreal'"),
+        // Labels, references, footnotes, callouts (the Markdown features beyond cmark)
+        Case(name: "a duplicate equation label", files: ["x.md": "# X\n\n$$\nx = 1 \\label{eq:a}\n$$\n\n$$\ny = 2 \\label{eq:a}\n$$\n"],
+             expected: "content/x.md:8:7: error: label 'eq:a' is used twice on this page"),
+        Case(name: "a reference to a missing label", files: ["x.md": "# X\n\nSee \\eqref{eq:nope}.\n"],
+             expected: "content/x.md:3:5: error: no label 'eq:nope' on this page"),
+        Case(name: "a reference into an article that does not exist", files: ["x.md": "# X\n\nSee \\ref{other.md#eq:a}.\n"],
+             expected: "content/x.md:3:5: error: '\\ref{other.md#eq:a}' refers to 'other.md', which is not an article of this site"),
+        Case(name: "an undefined footnote", files: ["x.md": "# X\n\nA claim.[^missing]\n"],
+             expected: "content/x.md:3:9: error: footnote '[^missing]' is not defined"),
+        Case(name: "a footnote defined twice", files: ["x.md": "# X\n\nA.[^a]\n\n[^a]: one\n\n[^a]: two\n"],
+             expected: "content/x.md:7:1: error: footnote '[^a]' is defined twice"),
+        Case(name: "an unknown callout", files: ["x.md": "# X\n\n> [!NOPE]\n> text\n"],
+             expected: "content/x.md:3:3: error: unknown callout '[!NOPE]'"),
+        Case(name: "a root-relative image path that climbs out", files: ["x.md": "# X\n\n![](/../../etc/passwd)\n"],
+             expected: "content/x.md:3:5: error: image '/../../etc/passwd' is outside the content folder"),
+        // Files
+        Case(name: "invalid UTF-8", bytes: ["x.md": Data("# X\n\nca".utf8) + Data([0xC3, 0x28]) + Data("fe\n".utf8)],
+             expected: "content/x.md:3:3: error: file is not valid UTF-8"),
+        Case(name: "a 50 MB article", files: ["x.md": page], prepare: { root in
+                 let handle = try FileHandle(forWritingTo: root.appendingPathComponent("content/x.md"))
+                 try handle.seekToEnd()
+                 try handle.write(contentsOf: Data(repeating: UInt8(ascii: "a"), count: 50 << 20))
+                 try handle.close()
+             }, expected: "content/x.md: error: 'x.md' is 52428821 bytes; text files are limited to 8 MiB"),
+        Case(name: "an article that is a symbolic link out of content/", files: ["index.md": page], prepare: { root in
+                 try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("content/passwd.md").path, withDestinationPath: "/etc/passwd")
+             }, expected: "content/passwd.md: error: 'passwd.md' is a symbolic link to '/etc/passwd', outside the content folder"),
+        Case(name: "a static file that is a symbolic link out of content/", files: ["index.md": page], prepare: { root in
+                 try FileManager.default.createDirectory(at: root.appendingPathComponent("content/img"), withIntermediateDirectories: true)
+                 try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("content/img/logo.png").path, withDestinationPath: "../../outside.png")
+                 try Data("secret".utf8).write(to: root.appendingPathComponent("outside.png"))
+             }, expected: "content/img/logo.png: error: 'img/logo.png' is a symbolic link to"),
+        Case(name: "a named pipe in content/ (reading it would block forever)", files: ["index.md": page], prepare: { root in
+                 guard mkfifo(root.appendingPathComponent("content/pipe.md").path, 0o644) == 0 else { throw POSIXError(.EIO) }
+             }, expected: "content/pipe.md: error: 'pipe.md' is a pipe or other special file, not a regular file"),
+        Case(name: "a symbolic link loop", files: ["index.md": page], prepare: { root in
+                 try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("content/a.md").path, withDestinationPath: "b.md")
+                 try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("content/b.md").path, withDestinationPath: "a.md")
+             }, expected: "content/a.md: error: 'a.md' is a broken or looping symbolic link"),
+        Case(name: "a static file that would overwrite a page", files: ["x.md": page, "x.html": "<p>mine</p>"],
+             expected: "content/x.html: error: 'x.html' would overwrite the page built from 'x.md'"),
+        Case(name: "a static file that would overwrite litmath's stylesheet", files: ["x.md": page, "assets/litmath.css": "body{}"],
+             expected: "content/assets/litmath.css: error: 'assets/litmath.css' would overwrite a file litmath writes"),
+        // Site configuration
+        Case(name: "site.yml with an unknown key", files: ["x.md": page, "site.yml": "title: T\nbase_ulr: https://example.org/\n"],
+             expected: "content/site.yml:2:1: error: unknown key 'base_ulr' in site.yml\n"),
+        Case(name: "site.yml that is not YAML", files: ["x.md": page, "site.yml": "title: [T\n"],
+             expected: "content/site.yml:2:1: error: invalid YAML in site.yml"),
+        Case(name: "site.yml navigation naming no article", files: ["x.md": page, "site.yml": "navigation:\n  - x.md\n  - y.md\n"],
+             expected: "content/site.yml:3:5: error: 'navigation' lists 'y.md', which is not an article"),
+        Case(name: "site.yml base_url that is not a URL", files: ["x.md": page, "site.yml": "base_url: example.org\n"],
+             expected: "content/site.yml:1:11: error: 'base_url' must be an absolute http or https URL"),
+        Case(name: "site.yml language that is not a language tag", files: ["x.md": page, "site.yml": "language: English (UK)\n"],
+             expected: "content/site.yml:1:11: error: 'language' must be a language tag"),
+        // Templates
+        Case(name: "a template with a section never closed", files: ["x.md": page, "_templates/page.mustache": "<html>\n{{#page.tags}}\n<b>{{.}}</b>\n</html>\n"],
+             expected: "content/_templates/page.mustache:5:1: error: invalid template: a section is never closed"),
+        Case(name: "a template naming a partial that does not exist", files: ["x.md": page, "_templates/page.mustache": "<html>\n  {{> headd}}\n</html>\n"],
+             expected: "content/_templates/page.mustache:2:3: error: template 'headd' does not exist"),
+        Case(name: "a template that includes itself", files: ["x.md": page, "_templates/footer.mustache": "<footer>{{> footer}}</footer>\n"],
+             expected: "content/_templates/footer.mustache:1:9: error: template 'footer' includes 'footer'"),
+        Case(name: "a template changing its delimiters", files: ["x.md": page, "_templates/page.mustache": "{{=<% %>=}}\n<%> page%>\n"],
+             expected: "content/_templates/page.mustache:1:1: error: litmath templates keep the '{{ }}' delimiters"),
+        Case(name: "a file in _templates that is not a template", files: ["x.md": page, "_templates/page.html": "<html></html>"],
+             expected: "content/_templates/page.html: error: '_templates/page.html' is not a template"),
+        // Directives
+        Case(name: "a directive with an unknown key", files: ["x.md": "# X\n\n```scheduler plot\ny: beta\nbeta_shedule: linear\n```\n"],
+             expected: "content/x.md:5:1: error: unknown key 'beta_shedule' in 'scheduler plot'"),
+        Case(name: "a directive that is not YAML", files: ["x.md": "# X\n\n```scheduler table\nt: [0, 1\n```\n"],
+             expected: "content/x.md:5:1: error: invalid YAML"),
+        // Setup
+        Case(name: "an empty content folder", arguments: ["--content", "content", "--output", "site", "--no-cache"], status: 2,
+             expected: "error: no Markdown articles (*.md) in 'content'"),
+        Case(name: "an output folder inside the content folder", files: ["x.md": page],
+             arguments: ["--content", "content", "--output", "content/site", "--no-cache"], status: 2,
+             expected: "error: the output folder 'content/site' is inside the content folder"),
+        Case(name: "an output folder litmath did not write", files: ["x.md": page], prepare: { root in
+                 try FileManager.default.createDirectory(at: root.appendingPathComponent("site"), withIntermediateDirectories: true)
+                 try Data("keep me".utf8).write(to: root.appendingPathComponent("site/thesis.tex"))
+             }, status: 2, expected: "is not empty and was not written by litmath"),
+    ]
+
+    @Test("Fails with a precise diagnostic and a non-zero exit, within the time limit, writing nothing", arguments: cases)
+    func badInput(_ c: Case) throws {
+        let root = try TestSite.temporaryDirectory().resolvingSymlinksInPath()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let content = root.appendingPathComponent("content")
+        try FileManager.default.createDirectory(at: content, withIntermediateDirectories: true)
+        try TestSite.write(c.files, to: content)
+        for (path, data) in c.bytes { try data.write(to: content.appendingPathComponent(path)) }
+        try c.prepare?(root)
+        let before = try Self.listing(root)
+
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("litmath-bad-input-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = try ServeCommandTests.executable()
+        process.arguments = ["build"] + c.arguments
+        process.currentDirectoryURL = root
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        let start = Date()
+        try process.run()
+        let limit: TimeInterval = 90
+        while process.isRunning && Date().timeIntervalSince(start) < limit { Thread.sleep(forTimeInterval: 0.02) }
+        let hung = process.isRunning
+        if hung { process.terminate(); process.waitUntilExit() } else { process.waitUntilExit() }
+        try handle.close()
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+
+        #expect(!hung, "still running after \(Int(limit)) s")
+        #expect(process.terminationReason == .exit, "ended by signal \(process.terminationStatus): \(output.suffix(2000))")
+        #expect(process.terminationStatus == c.status, "exit status \(process.terminationStatus), expected \(c.status):\n\(output.prefix(3000))")
+        #expect(output.contains(c.expected), "expected \(c.expected.debugDescription) in:\n\(output.prefix(3000))")
+        #expect(!output.contains("Fatal error") && !output.contains("Backtrac"), "\(output.prefix(3000))")
+        #expect(try Self.listing(root) == before, "the build changed files beside or in its output folder")
+    }
+
+    /// Every path under `directory` with its type, size and modification time, without following
+    /// links or opening anything (a pipe would block).
+    static func listing(_ directory: URL) throws -> [String: String] {
+        var result: [String: String] = [:]
+        var pending = [""]
+        while let relative = pending.popLast() {
+            let url = relative.isEmpty ? directory : directory.appendingPathComponent(relative)
+            for name in try FileManager.default.contentsOfDirectory(atPath: url.path) {
+                let path = relative.isEmpty ? name : relative + "/" + name
+                let attributes = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(path).path)
+                let type = attributes[.type] as? FileAttributeType
+                result[path] = "\(type?.rawValue ?? "?") \(attributes[.size] ?? 0) \(attributes[.modificationDate] ?? 0)"
+                if type == .typeDirectory { pending.append(path) }
+            }
+        }
+        return result
+    }
+}
