@@ -38,7 +38,7 @@ struct ImageTests {
     @Test("A path that leaves the content folder is an error, whether written or through a symbolic link")
     func outsideContent() throws {
         let (_, report, _) = TestSite.build(["notes/x.md": "# X\n\n![secret](../../etc/passwd)\n"])
-        #expect(report.diagnostics.map(\.description) == ["content/notes/x.md:3:11: error: image '../../etc/passwd' points outside the site"])
+        #expect(report.diagnostics.map(\.description) == ["content/notes/x.md:3:11: error: image '../../etc/passwd' is outside the content folder"])
 
         let outside = try TestSite.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: outside) }
