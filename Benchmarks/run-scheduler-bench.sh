@@ -8,10 +8,11 @@
 #   BENCH_CPU=haswell ...                                            # compile the Swift code for that CPU too
 #
 # The Swift library is built as a user gets it (release, baseline target). Its kernels pick the
-# best instruction set at run time; the program runs twice, once with that choice and once with
-# DIFFUSION_SCHEDULERS_CPU=portable, so the table shows both side by side. The C floors are one
-# fused pass out = a*x + b*y (2 loads, 1 store) and a pass with a step's own traffic (2 loads,
-# 2 stores: a step also writes pred_original_sample), each built with gcc -O3 and -march=native.
+# best instruction set at run time; the program runs with that choice, with
+# DIFFUSION_SCHEDULERS_CPU=portable and, on AVX-512 machines, with avx2, side by side.
+# The C floors are one fused pass out = a*x + b*y (2 loads, 1 store) and a pass with the traffic
+# of a step with separate outputs (2 loads, 2 stores: it also writes pred_original_sample), each
+# built with gcc -O3 and with -march=native.
 #
 # Everything runs on one thread. Prints medians (microseconds) and the ratios Swift/C floor and
 # diffusers/Swift. The machine may be shared: compare medians from one run, rerun if noisy.
@@ -39,13 +40,18 @@ echo "building SchedulerBenchmark (release${BENCH_CPU:+, -target-cpu $BENCH_CPU}
 "$work/c_floor_native" "$samples" > "$work/cn.tsv"
 BENCH_SAMPLES="$samples" "$scratch/release/SchedulerBenchmark" > "$work/swift.tsv"
 BENCH_SAMPLES="$samples" DIFFUSION_SCHEDULERS_CPU=portable "$scratch/release/SchedulerBenchmark" > "$work/portable.tsv"
+: > "$work/avx2.tsv"
+if grep -q $'^# kernels\tavx512' "$work/swift.tsv"; then
+  # Many CPUs have AVX2 but not AVX-512: show that level too.
+  BENCH_SAMPLES="$samples" DIFFUSION_SCHEDULERS_CPU=avx2 "$scratch/release/SchedulerBenchmark" > "$work/avx2.tsv"
+fi
 : > "$work/py.tsv"
 if [[ -n "${DIFFUSERS_VENV:-}" ]]; then
   echo "timing diffusers with $DIFFUSERS_VENV/bin/python" >&2
   "$DIFFUSERS_VENV/bin/python" "$here/diffusers_bench.py" "$samples" > "$work/py.tsv"
 fi
 
-python3 - "$work/c.tsv" "$work/cn.tsv" "$work/swift.tsv" "$work/portable.tsv" "$work/py.tsv" <<'PY'
+python3 - "$work/c.tsv" "$work/cn.tsv" "$work/swift.tsv" "$work/avx2.tsv" "$work/portable.tsv" "$work/py.tsv" <<'PY'
 import sys
 def load(path):
     rows, notes = {}, {}
@@ -57,23 +63,26 @@ def load(path):
         name, shape, us, n = fields
         rows[(name, shape)] = float(us)
     return rows, notes
-(c, _), (cn, _), (s, notes), (port, _), (p, _) = (load(x) for x in sys.argv[1:6])
+(c, _), (cn, _), (s, notes), (avx2, _), (port, _), (p, _) = (load(x) for x in sys.argv[1:7])
 level = notes.get("kernels", "?")
 shapes = sorted({k[1] for k in s}, key=lambda x: [int(v) for v in x.split("x")])
-names = ["ddim_step_eta0", "ddim_step_eta0_alloc", "ddpm_step", "ddpm_step_alloc", "randn", "ddim_loop_50",
-         "ddpm_loop_50"]
-# diffusers has no reusing form: its step always allocates, so both Swift forms compare with it.
-py_name = {"ddim_step_eta0_alloc": "ddim_step_eta0", "ddpm_step_alloc": "ddpm_step"}
+names = ["ddim_step_eta0", "ddim_step_eta0_alloc", "ddim_step_eta0_inplace", "ddpm_step", "ddpm_step_alloc",
+         "ddpm_step_inplace", "randn", "ddim_loop_50", "ddpm_loop_50"]
+# diffusers has one form, which allocates; every Swift form compares with it.
+py_name = {"ddim_step_eta0_alloc": "ddim_step_eta0", "ddim_step_eta0_inplace": "ddim_step_eta0",
+           "ddpm_step_alloc": "ddpm_step", "ddpm_step_inplace": "ddpm_step"}
 swift_col = f"swift {level} us"
 print("ratios: swift/C and swift/Cnat against the a*x+b*y floor (gcc -O3, -march=native);")
 print("        swift/IO against the native 2-in-2-out floor, the memory traffic a step must do")
-print(f"{'benchmark':22} {'shape':13} {swift_col:>17} {'portable us':>12} {'swift/C':>8} {'swift/Cnat':>10}"
+avx2_col = f" {'avx2 us':>9}" if avx2 else ""
+print(f"{'benchmark':22} {'shape':13} {swift_col:>17}{avx2_col} {'portable us':>12} {'swift/C':>8} {'swift/Cnat':>10}"
       f" {'swift/IO':>8} {'diffusers us':>13} {'diffusers/swift':>16}")
 for shape in shapes:
     floor, native = c.get(("c_floor_axpby", shape)), cn.get(("c_floor_axpby", shape))
     io, io_native = c.get(("c_floor_2in2out", shape)), cn.get(("c_floor_2in2out", shape))
-    print(f"{'C floor a*x+b*y':22} {shape:13} {'gcc -O3:':>17} {floor:12.2f} {'-march=native:':>19} {native:8.2f}")
-    print(f"{'C floor 2 in, 2 out':22} {shape:13} {'gcc -O3:':>17} {io:12.2f} {'-march=native:':>19} {io_native:8.2f}")
+    pad = " " * len(avx2_col)
+    print(f"{'C floor a*x+b*y':22} {shape:13} {'gcc -O3:':>17}{pad} {floor:12.2f} {'-march=native:':>19} {native:8.2f}")
+    print(f"{'C floor 2 in, 2 out':22} {shape:13} {'gcc -O3:':>17}{pad} {io:12.2f} {'-march=native:':>19} {io_native:8.2f}")
     for name in names:
         if (name, shape) not in s:
             continue
@@ -86,5 +95,6 @@ for shape in shapes:
         py = p.get((py_name.get(name, name), shape))
         pys = f"{py:13.1f}" if py else f"{'-':>13}"
         speed = f"{py / us:15.1f}x" if py else f"{'-':>16}"
-        print(f"{name:22} {shape:13} {us:17.2f} {pus:12.2f} {ratio} {ratio_n} {ratio_io} {pys} {speed}")
+        a2 = f" {avx2[(name, shape)]:9.2f}" if avx2 else ""
+        print(f"{name:22} {shape:13} {us:17.2f}{a2} {pus:12.2f} {ratio} {ratio_n} {ratio_io} {pys} {speed}")
 PY

@@ -58,6 +58,19 @@ do {
         report("ddim_step_eta0_alloc", shape, try medianMicroseconds(samples: samples, repeats: 5) {
             _ = try ddim.step(modelOutput: modelOutput, timestep: t, sample: sample)
         }, samples)
+        // In place on one latent, step after step. clip_sample keeps the repeated values bounded;
+        // the kernel clamps either way (±∞ when off), so the work is the same as above.
+        let clippedDDIM = try DDIMScheduler(config: {
+            var c = ddim.config
+            c.clipSample = true
+            return c
+        }())
+        try clippedDDIM.setTimesteps(50)
+        var latents = sample
+        try clippedDDIM.step(modelOutput: modelOutput, timestep: t, sample: &latents)  // now uniquely owned
+        report("ddim_step_eta0_inplace", shape, try medianMicroseconds(samples: samples, repeats: 5) {
+            try clippedDDIM.step(modelOutput: modelOutput, timestep: t, sample: &latents)
+        }, samples)
 
         let ddpm = try DDPMScheduler(config: DDPMSchedulerConfiguration())
         try ddpm.setTimesteps(50)
@@ -70,28 +83,28 @@ do {
         report("ddpm_step_alloc", shape, try medianMicroseconds(samples: samples, repeats: 1) {
             _ = try ddpm.step(modelOutput: modelOutput, timestep: tp, sample: sample, generator: generator)
         }, samples)
+        report("ddpm_step_inplace", shape, try medianMicroseconds(samples: samples, repeats: 1) {
+            try ddpm.step(modelOutput: modelOutput, timestep: tp, sample: &latents, generator: generator)
+        }, samples)
         let noise = try latent(shape, seed: 3)
         report("randn", shape, medianMicroseconds(samples: samples, repeats: 1) {
             _ = generator.randn(count: noise.count)
         }, samples)
 
-        // 50-step loops; the "model" output is fixed, so only the scheduler is timed. Each loop
-        // starts from the caller's sample and keeps one output, as a sampling loop would.
+        // 50-step loops in place, as a sampling loop would run them; the "model" output is fixed,
+        // so only the scheduler is timed. Each loop starts from the caller's sample, so its first
+        // step copies it once (the caller still holds it).
         let loopSamples = max(5, samples / 10)
         report("ddim_loop_50", shape, try medianMicroseconds(samples: loopSamples, repeats: 1) {
             var x = sample
-            var out = reused
             for step in ddim.timesteps {
-                try ddim.step(modelOutput: modelOutput, timestep: step, sample: x, into: &out)
-                swap(&x, &out.prevSample)
+                try ddim.step(modelOutput: modelOutput, timestep: step, sample: &x)
             }
         }, loopSamples)
         report("ddpm_loop_50", shape, try medianMicroseconds(samples: loopSamples, repeats: 1) {
             var x = sample
-            var out = ddpmReused
             for step in ddpm.timesteps {
-                try ddpm.step(modelOutput: modelOutput, timestep: step, sample: x, generator: generator, into: &out)
-                swap(&x, &out.prevSample)
+                try ddpm.step(modelOutput: modelOutput, timestep: step, sample: &x, generator: generator)
             }
         }, loopSamples)
     }

@@ -32,15 +32,18 @@ int sk_detected_level(void) {
 #endif
 }
 
-void sk_step(int level, const sk_step_params *p, const float *x, const float *m, float *x0, float *prev, long n) {
+void sk_step(int level, const sk_step_params *p, const float *x, const float *m, const float *noise, float *x0,
+             float *prev, long n) {
   long done = 0;
 #if SK_X86
-  if (level >= SK_LEVEL_AVX512) done = sk_step_vectors_avx512(p, x, m, x0, prev, n);
-  else if (level >= SK_LEVEL_AVX2) done = sk_step_vectors_avx2(p, x, m, x0, prev, n);
+  if (level >= SK_LEVEL_AVX512) done = sk_step_vectors_avx512(p, x, m, noise, x0, prev, n);
+  else if (level >= SK_LEVEL_AVX2) done = sk_step_vectors_avx2(p, x, m, noise, x0, prev, n);
 #else
   (void)level;
 #endif
-  if (done < n) sk_step_vectors_portable(p, x + done, m + done, x0 + done, prev + done, n - done);
+  if (done < n)
+    sk_step_vectors_portable(p, x + done, m + done, noise ? noise + done : noise, x0 ? x0 + done : x0, prev + done,
+                             n - done);
 }
 
 // MARK: - mt19937
@@ -111,13 +114,16 @@ void sk_normal_fill(int level, float *data, long blocks) {
   sk_normal_fill_portable(data, blocks);
 }
 
+/// Values drawn and transformed per round: a multiple of 16 that keeps the chunk in L1.
+#define SK_RANDN_CHUNK 2048
+
 void sk_randn(int level, sk_mt19937 *g, float *out, long n) {
   if (n < 16) return;
   // torch draws all n uniforms and then transforms them; a block's transform depends only on its
   // own uniforms, so drawing and transforming chunk by chunk (while the chunk is in L1) is the same.
-  const long chunk = 2048, whole = n - n % 16;
-  for (long i = 0; i < n; i += chunk) {
-    const long length = n - i < chunk ? n - i : chunk;
+  const long whole = n - n % 16;
+  for (long i = 0; i < n; i += SK_RANDN_CHUNK) {
+    const long length = n - i < SK_RANDN_CHUNK ? n - i : SK_RANDN_CHUNK;
     sk_mt_uniforms(level, g, out + i, length);
     const long end = i + length < whole ? i + length : whole;
     sk_normal_fill(level, out + i, (end - i) / 16);
@@ -126,5 +132,28 @@ void sk_randn(int level, sk_mt19937 *g, float *out, long n) {
     // torch redraws the last 16 uniforms and transforms them again, overwriting the tail.
     sk_mt_uniforms(level, g, out + n - 16, 16);
     sk_normal_fill(level, out + n - 16, 1);
+  }
+}
+
+void sk_step_randn(int level, const sk_step_params *p, sk_mt19937 *g, const float *x, const float *m, float *x0,
+                   float *prev, long n) {
+  if (n < 16) return;
+  // The same draws as sk_randn, one L1-sized chunk at a time, each chunk consumed by the step as
+  // soon as its noise is final. When n % 16 != 0 the last 16 values are redrawn at the very end,
+  // so those elements wait for the redraw: every element is stepped exactly once, with torch's noise.
+  _Alignas(64) float noise[SK_RANDN_CHUNK];
+  const long whole = n - n % 16, settled = n % 16 ? n - 16 : n;
+  for (long i = 0; i < n; i += SK_RANDN_CHUNK) {
+    const long length = n - i < SK_RANDN_CHUNK ? n - i : SK_RANDN_CHUNK;
+    sk_mt_uniforms(level, g, noise, length);
+    const long end = i + length < whole ? i + length : whole;
+    sk_normal_fill(level, noise, (end - i) / 16);
+    const long stepped = i + length < settled ? i + length : settled;
+    if (stepped > i) sk_step(level, p, x + i, m + i, noise, x0 ? x0 + i : x0, prev + i, stepped - i);
+  }
+  if (n % 16 != 0) {
+    sk_mt_uniforms(level, g, noise, 16);
+    sk_normal_fill(level, noise, 1);
+    sk_step(level, p, x + n - 16, m + n - 16, noise, x0 ? x0 + n - 16 : x0, prev + n - 16, 16);
   }
 }

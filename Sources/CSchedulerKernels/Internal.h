@@ -17,8 +17,8 @@ static inline uint32_t sk_mt_twist1(uint32_t u, uint32_t v) {
 }
 
 #define SK_DECLARE_LEVEL(suffix)                                                                                       \
-  long sk_step_vectors_##suffix(const sk_step_params *p, const float *x, const float *m, float *x0, float *prev,     \
-                                long n);                                                                              \
+  long sk_step_vectors_##suffix(const sk_step_params *p, const float *x, const float *m, const float *noise,         \
+                                float *x0, float *prev, long n);                                                      \
   void sk_mt_reload_##suffix(uint32_t *state);                                                                       \
   void sk_mt_temper_uniforms_##suffix(const uint32_t *state, float *out, long count);                                \
   void sk_normal_fill_##suffix(float *data, long blocks);

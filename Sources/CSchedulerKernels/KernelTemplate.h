@@ -32,9 +32,10 @@
 // MARK: - Scheduler step
 
 // The generic pass; every mode argument is a compile-time constant at each call site in
-// step_dispatch below, so each combination becomes its own branch-free loop.
-SK_INLINE long SK_FN(step_loop)(const sk_step_params *p, const float *x, const float *m, float *x0, float *prev,
-                                long n, const int x0_mode, const int y_mode, const int tail) {
+// step_modes below, so each combination becomes its own branch-free loop.
+SK_INLINE long SK_FN(step_loop)(const sk_step_params *p, const float *x, const float *m, const float *noise,
+                                float *x0, float *prev, long n, const int x0_mode, const int y_mode, const int tail,
+                                const int stores_x0) {
   const vf sa = vset1(p->sqrt_alpha), sb = vset1(p->sqrt_beta);
   const vf lo = vset1(p->lo), hi = vset1(p->hi);
   const vf a = vset1(p->a), b = vset1(p->b), sd = vset1(p->std), zero = vset1(0.0f);
@@ -58,27 +59,41 @@ SK_INLINE long SK_FN(step_loop)(const sk_step_params *p, const float *x, const f
     default: y = xv; break;
     }
     vf value = vadd(vmul(a, predicted), vmul(b, y));
-    if (tail == SK_TAIL_NOISE) value = vadd(value, vmul(sd, vload(prev + i)));
+    if (tail == SK_TAIL_NOISE) value = vadd(value, vmul(sd, vload(noise + i)));
     else if (tail == SK_TAIL_ZERO) value = vadd(value, zero);
-    vstore(x0 + i, predicted);
+    // Element i is read (x, m, noise) before it is written, so prev may be x and noise may be
+    // x0 or prev: in-place steps need no second buffer.
+    if (stores_x0) vstore(x0 + i, predicted);
     vstore(prev + i, value);
   }
   return i;
 }
 
 #define SK_STEP_CASE(X0, Y, TAIL)                                                                                     \
-  if (p->x0_mode == X0 && p->y_mode == Y && p->tail == TAIL) return SK_FN(step_loop)(p, x, m, x0, prev, n, X0, Y, TAIL);
+  if (p->x0_mode == X0 && p->y_mode == Y && p->tail == TAIL)                                                         \
+    return x0 ? SK_FN(step_loop)(p, x, m, noise, x0, prev, n, X0, Y, TAIL, 1)                                        \
+              : SK_FN(step_loop)(p, x, m, noise, x0, prev, n, X0, Y, TAIL, 0);
 #define SK_STEP_TAILS(X0, Y) SK_STEP_CASE(X0, Y, SK_TAIL_NONE) SK_STEP_CASE(X0, Y, SK_TAIL_ZERO) SK_STEP_CASE(X0, Y, SK_TAIL_NOISE)
 #define SK_STEP_YS(X0)                                                                                                \
   SK_STEP_TAILS(X0, SK_Y_MODEL) SK_STEP_TAILS(X0, SK_Y_SAMPLE_EPSILON) SK_STEP_TAILS(X0, SK_Y_V_EPSILON)              \
   SK_STEP_TAILS(X0, SK_Y_CLIPPED_EPSILON) SK_STEP_TAILS(X0, SK_Y_SAMPLE)
 
-/// Runs whole vectors and returns how many elements it did; the caller finishes the rest.
-long SK_FN(sk_step_vectors)(const sk_step_params *p, const float *x, const float *m, float *x0, float *prev, long n) {
+SK_INLINE long SK_FN(step_modes)(const sk_step_params *p, const float *x, const float *m, const float *noise,
+                                 float *x0, float *prev, long n) {
   SK_STEP_YS(SK_X0_EPSILON)
   SK_STEP_YS(SK_X0_SAMPLE)
   SK_STEP_YS(SK_X0_V)
   return 0;
+}
+
+/// Runs whole vectors and returns how many elements it did; the caller finishes the rest.
+long SK_FN(sk_step_vectors)(const sk_step_params *p, const float *x, const float *m, const float *noise, float *x0,
+                            float *prev, long n) {
+  // In place, hand the loop one pointer for x and prev: a compiler that vectorises the portable
+  // level sees the read and the write of each element hit the same address, instead of a
+  // possible overlap that would keep it scalar.
+  if (prev == x) return SK_FN(step_modes)(p, prev, m, noise, x0, prev, n);
+  return SK_FN(step_modes)(p, x, m, noise, x0, prev, n);
 }
 
 // MARK: - torch.randn: mt19937

@@ -10,10 +10,12 @@ struct DDIMThresholdedPass {
     let addsNoise: Bool
     let useClippedModelOutput: Bool
 
-    /// x₀ ← clamp(x₀, −s, s) / s and x_{t−1} ← a · x₀ + c · ε (+ σ · noise, read from `prev`).
+    /// x₀ ← clamp(x₀, −s, s) / s and x_{t−1} ← a · x₀ + c · ε (+ σ · noise). Element i is read
+    /// before it is written, so `prev` may be the sample's storage.
     func run(
-        _ x: UnsafeBufferPointer<Float>, _ m: UnsafeBufferPointer<Float>, _ x0: UnsafeMutableBufferPointer<Float>,
-        _ prev: UnsafeMutableBufferPointer<Float>, range: Range<Int>, _ s: Float
+        _ x: UnsafeBufferPointer<Float>, _ m: UnsafeBufferPointer<Float>, _ noise: UnsafeBufferPointer<Float>,
+        _ x0: UnsafeMutableBufferPointer<Float>, _ prev: UnsafeMutableBufferPointer<Float>, range: Range<Int>,
+        _ s: Float
     ) {
         let sa = sqrtAlpha, sb = sqrtBeta
         let prediction = self.prediction, clipped = useClippedModelOutput
@@ -33,7 +35,7 @@ struct DDIMThresholdedPass {
             }
             x0[i] = predicted
             let value = a * predicted + c * epsilon
-            prev[i] = addsNoise ? value + std * prev[i] : value
+            prev[i] = addsNoise ? value + std * noise[i] : value
         }
     }
 }

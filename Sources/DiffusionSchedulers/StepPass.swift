@@ -34,7 +34,15 @@ struct StepPass {
     enum Tail {
         case none
         case zero  // DDPM at t = 0 adds the int 0, turning −0 into +0
-        case noise(std: Float)  // + std · noise; the noise is in the output buffer on entry
+        case noise(std: Float)  // + std · noise
+    }
+
+    /// Where the noise of a `.noise` tail comes from.
+    enum Noise {
+        /// Drawn already, one value per element (may be the `original` buffer: read before written).
+        case values(UnsafeBufferPointer<Float>)
+        /// `torch.randn(count)` from this generator, drawn inside the pass (one draw per step, as diffusers).
+        case generator(TorchGenerator)
     }
 
     let estimate: Estimate
@@ -45,14 +53,40 @@ struct StepPass {
     let clipRange: Float?
     let a: Float, b: Float
 
-    /// Runs the pass over all elements at `level`. `prev` holds the noise on entry for `.noise`.
+    /// Runs the pass over all elements at `level`, storing x₀ in `original` unless it is nil.
+    ///
+    /// Each element is read before it is written, so `previous` may be the sample's own storage
+    /// (an in-place step). `noise` is used only with a `.noise` tail, which requires it.
     func run(
         level: KernelLevel, sample x: UnsafeBufferPointer<Float>, modelOutput m: UnsafeBufferPointer<Float>,
-        original x0: UnsafeMutableBufferPointer<Float>, previous prev: UnsafeMutableBufferPointer<Float>
+        noise: Noise? = nil, original x0: UnsafeMutableBufferPointer<Float>?,
+        previous prev: UnsafeMutableBufferPointer<Float>
     ) {
-        precondition(x.count == m.count && x.count == x0.count && x.count == prev.count)
-        guard let xs = x.baseAddress, let ms = m.baseAddress, let x0s = x0.baseAddress, let ps = prev.baseAddress
-        else { return }
+        let n = x.count
+        precondition(m.count == n && prev.count == n && (x0?.count ?? n) == n)
+        guard n > 0, let xs = x.baseAddress, let ms = m.baseAddress, let ps = prev.baseAddress else { return }
+        var params = kernelParameters
+        let x0s = x0?.baseAddress
+        guard case .noise = tail else {
+            sk_step(level.rawValue, &params, xs, ms, nil, x0s, ps, n)
+            return
+        }
+        switch noise {
+        case .values(let values):
+            precondition(values.count == n)
+            sk_step(level.rawValue, &params, xs, ms, values.baseAddress, x0s, ps, n)
+        case .generator(let generator) where n >= 16:
+            generator.withEngine { sk_step_randn(level.rawValue, &params, $0, xs, ms, x0s, ps, n) }
+        case .generator(let generator):
+            // Fewer than 16 values: torch's scalar double-precision path, with its cached normal.
+            let values = generator.randn(count: n)
+            values.withUnsafeBufferPointer { sk_step(level.rawValue, &params, xs, ms, $0.baseAddress, x0s, ps, n) }
+        case nil:
+            preconditionFailure("a noise tail needs noise")
+        }
+    }
+
+    private var kernelParameters: sk_step_params {
         var params = sk_step_params()
         switch estimate {
         case .epsilon: params.x0_mode = Int32(SK_X0_EPSILON)
@@ -80,33 +114,6 @@ struct StepPass {
         params.hi = clipRange ?? .infinity
         params.a = a
         params.b = b
-        sk_step(level.rawValue, &params, xs, ms, x0s, ps, x.count)
-    }
-}
-
-extension SchedulerOutput {
-    /// Gives both tensors the sample's shape, reusing their storage when the element count already
-    /// matches, so a sampling loop that keeps one output allocates nothing per step. New storage is
-    /// left uninitialised: the step pass overwrites every element before anything reads it.
-    mutating func prepare(like sample: Tensor) {
-        Self.prepare(&prevSample, like: sample)
-        Self.prepare(&predOriginalSample, like: sample)
-    }
-
-    private static func prepare(_ tensor: inout Tensor, like sample: Tensor) {
-        guard tensor.shape != sample.shape || tensor.scalars.count != sample.count else { return }
-        let scalars = tensor.scalars.count == sample.count ? tensor.scalars : uninitialized(sample.count)
-        tensor = Tensor(uncheckedShape: sample.shape, scalars: scalars)
-    }
-
-    /// An empty output for `prepare(like:)` to fill.
-    static func empty(like sample: Tensor) -> SchedulerOutput {
-        SchedulerOutput(
-            prevSample: Tensor(uncheckedShape: sample.shape, scalars: []),
-            predOriginalSample: Tensor(uncheckedShape: sample.shape, scalars: []))
-    }
-
-    private static func uninitialized(_ count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        return params
     }
 }

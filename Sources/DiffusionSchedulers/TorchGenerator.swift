@@ -77,6 +77,11 @@ public final class TorchGenerator {
         }
     }
 
+    /// Lends the mt19937 engine to a kernel that draws from it.
+    func withEngine<R>(_ body: (UnsafeMutablePointer<sk_mt19937>) -> R) -> R {
+        body(engine)
+    }
+
     /// torch's Box–Muller transform alone, in place over whole blocks of 16 uniforms, at `level`.
     static func normalFill(blocks buffer: UnsafeMutableBufferPointer<Float>, level: KernelLevel) {
         guard let base = buffer.baseAddress else { return }

@@ -43,22 +43,75 @@ import Testing
                     sqrtBeta: c.sb, clipRange: c.clip, a: c.a, b: c.b)
                 let expected = (0..<n).map { i in mode.reference(pass, x[i], m[i], noise[i]) }
                 for level in KernelLevel.available {
+                    // Separate outputs.
                     var x0 = [Float](repeating: .nan, count: n)
-                    var prev = noise
+                    var prev = [Float](repeating: .nan, count: n)
                     x.withUnsafeBufferPointer { xs in
                         m.withUnsafeBufferPointer { ms in
-                            x0.withUnsafeMutableBufferPointer { x0s in
-                                prev.withUnsafeMutableBufferPointer { ps in
-                                    pass.run(level: level, sample: xs, modelOutput: ms, original: x0s, previous: ps)
+                            noise.withUnsafeBufferPointer { noiseValues in
+                                x0.withUnsafeMutableBufferPointer { x0s in
+                                    prev.withUnsafeMutableBufferPointer { ps in
+                                        pass.run(
+                                            level: level, sample: xs, modelOutput: ms, noise: .values(noiseValues),
+                                            original: x0s, previous: ps)
+                                    }
                                 }
+                            }
+                        }
+                    }
+                    // In place, x₀ not stored.
+                    var inPlace = x
+                    m.withUnsafeBufferPointer { ms in
+                        noise.withUnsafeBufferPointer { noiseValues in
+                            inPlace.withUnsafeMutableBufferPointer { xs in
+                                pass.run(
+                                    level: level, sample: UnsafeBufferPointer(xs), modelOutput: ms,
+                                    noise: .values(noiseValues), original: nil, previous: xs)
                             }
                         }
                     }
                     let x0Mismatches = (0..<n).filter { !sameBits(x0[$0], expected[$0].x0) }
                     let prevMismatches = (0..<n).filter { !sameBits(prev[$0], expected[$0].prev) }
+                    let inPlaceMismatches = (0..<n).filter { !sameBits(inPlace[$0], expected[$0].prev) }
                     #expect(x0Mismatches.isEmpty, "x0 \(level.name) n=\(n) \(c): first at \(x0Mismatches.first ?? -1)")
                     #expect(prevMismatches.isEmpty, "prev \(level.name) n=\(n) \(c): first at \(prevMismatches.first ?? -1)")
+                    #expect(inPlaceMismatches.isEmpty, "in place \(level.name) n=\(n) \(c): first at \(inPlaceMismatches.first ?? -1)")
                 }
+            }
+        }
+    }
+
+    @Test func noiseDrawnInsideThePassIsTorchRandn() {
+        // The fused draw (chunked, the last 16 redrawn at the end) equals randn followed by the pass,
+        // and leaves the generator where randn would: around chunk sizes, tails, and fewer than 16.
+        var random = SplitMix(seed: 77)
+        for n in [1, 15, 16, 17, 2047, 2048, 2049, 2063, 4111, 10_000] {
+            let x = (0..<n).map { _ in Float(Int64(bitPattern: random.next()) >> 40) / Float(1 << 23) }
+            let m = (0..<n).map { _ in Float(Int64(bitPattern: random.next()) >> 40) / Float(1 << 23) }
+            let pass = StepPass(
+                estimate: .epsilon, direction: .sample, tail: .noise(std: 0.1), sqrtAlpha: 0.8, sqrtBeta: 0.6,
+                clipRange: 1, a: 0.7, b: 0.3)
+            let reference = TorchGenerator(seed: 9)
+            let noise = reference.randn(count: n)
+            let expected = (0..<n).map { i in StepMode(estimate: .epsilon, direction: .sample, tail: .noise(std: 0.1))
+                .reference(pass, x[i], m[i], noise[i]).prev }
+            for level in KernelLevel.available {
+                let generator = TorchGenerator(seed: 9)
+                var values = x
+                m.withUnsafeBufferPointer { ms in
+                    values.withUnsafeMutableBufferPointer { xs in
+                        pass.run(
+                            level: level, sample: UnsafeBufferPointer(xs), modelOutput: ms,
+                            noise: .generator(generator), original: nil, previous: xs)
+                    }
+                }
+                let mismatches = zip(values, expected).filter { $0.bitPattern != $1.bitPattern }.count
+                #expect(mismatches == 0, "\(level.name) n=\(n)")
+                // The generator ends where randn(n) leaves one, cached normal included.
+                let after = TorchGenerator(seed: 9)
+                _ = after.randn(count: n)
+                #expect(generator.randn(count: 1) == after.randn(count: 1), "cached normal, \(level.name) n=\(n)")
+                #expect(generator.random32() == after.random32(), "engine, \(level.name) n=\(n)")
             }
         }
     }

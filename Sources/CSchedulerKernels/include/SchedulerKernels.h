@@ -48,7 +48,7 @@ enum {
 
 /// One fused step pass over n elements:
 ///   x0[i]   = clamp(estimate(x[i], m[i]), lo, hi)
-///   prev[i] = (a·x0[i] + b·y) [+ 0 | + std·prev[i]]
+///   prev[i] = (a·x0[i] + b·y) [+ 0 | + std·noise[i]]
 /// Clamping with lo = −∞, hi = +∞ is the identity (NaN included).
 typedef struct {
   int32_t x0_mode, y_mode, tail;
@@ -57,9 +57,11 @@ typedef struct {
   float a, b, std;              ///< the update's coefficients
 } sk_step_params;
 
-/// Runs the step pass at `level`; `prev` may hold the noise on entry (SK_TAIL_NOISE).
-void sk_step(int level, const sk_step_params *params, const float *x, const float *m, float *x0, float *prev,
-             long n);
+/// Runs the step pass at `level`. Each element is read before it is written, so `prev` may be `x`
+/// (an in-place step) and `noise` (read only for SK_TAIL_NOISE) may be `x0` or `prev`; `x0` may be
+/// NULL when the caller does not want x₀ stored.
+void sk_step(int level, const sk_step_params *params, const float *x, const float *m, const float *noise, float *x0,
+             float *prev, long n);
 
 /// The mt19937 state of torch's CPU generator (at::mt19937).
 typedef struct {
@@ -77,6 +79,12 @@ uint32_t sk_mt_next(sk_mt19937 *engine);
 /// torch.randn(n) for float32, n ≥ 16: the vectorised Box–Muller path of CPU torch
 /// (n uniforms, blocks of 16, the last 16 redrawn and redone when n % 16 != 0).
 void sk_randn(int level, sk_mt19937 *engine, float *out, long n);
+
+/// sk_step with SK_TAIL_NOISE whose noise is torch.randn(n) drawn from `engine` (n ≥ 16), generated
+/// in L1-sized chunks inside the pass instead of staged in a buffer. Same bits, same draws as
+/// sk_randn followed by sk_step.
+void sk_step_randn(int level, const sk_step_params *params, sk_mt19937 *engine, const float *x, const float *m,
+                   float *x0, float *prev, long n);
 
 /// The Box–Muller transform alone, in place over `blocks` blocks of 16 uniforms
 /// (torch's normal_fill_16 with mean 0 and std 1). Exposed for tests.

@@ -90,7 +90,7 @@ public struct DirectiveContext: Sendable {
 /// Parses and runs scheduler directives against DiffusionSchedulers.
 public enum DirectiveRunner {
     /// The directive kinds this version understands.
-    static let kinds = ["plot", "table", "value", "define"]
+    static let kinds = ["plot", "table", "value", "define", "experiment"]
     /// Keys every directive accepts.
     static let commonKeys = ["id", "rtol", "atol", "allow_nonfinite"]
 
@@ -164,6 +164,11 @@ public enum DirectiveRunner {
                 records = table.headers.indices.dropFirst().map { column in
                     ValueRecord(key: table.headers[column], values: table.rows.map { $0[column] }, positions: table.rows.map { $0[0] })
                 }
+            }
+        case "experiment":
+            if let (plot, experimentRecords) = ExperimentDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
+                output = .plot(plot)
+                records = experimentRecords
             }
         case "value":
             if let (label, value, format) = ValueDirective.run(map, context: context, diagnostics: &diagnostics) {

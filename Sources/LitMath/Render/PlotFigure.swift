@@ -29,4 +29,8 @@ public struct PlotFigure: Sendable, Codable {
     public var series: [Series]
     /// A stable id, unique on its page.
     public var id: String
+    /// The name of the x column in the plot's CSV data.
+    public var dataXName: String = "t"
+    /// A table shown under the plot (an experiment's numbers).
+    public var companionTable: TableFigure? = nil
 }

@@ -186,7 +186,12 @@ enum SVGPlotRenderer {
                 for e in e0...max(e1, e0 + 1) {
                     ticks.append(Tick(value: pow(10, Double(e)), label: (e - e0) % every == 0 ? Self.power(e) : nil))
                     if every == 1, e < max(e1, e0 + 1) {
-                        for m in 2...9 { ticks.append(Tick(value: Double(m) * pow(10, Double(e)), label: nil)) }
+                        // On an axis of one or two decades, 2× and 5× are labelled too.
+                        for m in 2...9 {
+                            let v = Double(m) * pow(10, Double(e))
+                            let label = decades <= 2 && (m == 2 || m == 5) ? NumberFormat(digits: 1, style: .auto).string(v) : nil
+                            ticks.append(Tick(value: v, label: label))
+                        }
                     }
                 }
             }

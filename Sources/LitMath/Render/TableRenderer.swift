@@ -10,8 +10,10 @@ public struct TableFigure: Sendable, Codable {
     public var format: NumberFormat
     /// A stable id for anchors.
     public var id: String
-    /// Emphasise the smallest (`min`) or largest (`max`) value of each column.
+    /// Emphasise the smallest (`min`) or largest (`max`) value of each column (or row).
     public var best: Best? = nil
+    /// Whether `best` compares the values of a row (the samplers at one budget) rather than a column.
+    public var bestPerRow: Bool = false
 
     /// Which value of a column is the best one.
     public enum Best: String, Sendable, Codable, CaseIterable {
@@ -27,6 +29,10 @@ enum TableRenderer {
             let values = table.rows.map { $0[column] }.filter(\.isFinite)
             return best == .min ? values.min() : values.max()
         }
+        func bestValue(row: [Double], _ best: TableFigure.Best) -> Double? {
+            let values = row.dropFirst().filter(\.isFinite)
+            return best == .min ? values.min() : values.max()
+        }
         // Chromium names a <figure> only from aria-labelledby, aria-label or title (not from a
         // caption inside it), so the figure points at the caption, or at the header row.
         let captionID = table.id + "-caption", headID = table.id + "-head"
@@ -39,7 +45,7 @@ enum TableRenderer {
                 if index == 0 {
                     let key = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : NumberFormat(digits: 6).string(value)
                     cells.append(.el("th", [("scope", "row"), ("class", "num")], text: key))
-                } else if let best = table.best, value == bestValue(column: index, best) {
+                } else if let best = table.best, value == (table.bestPerRow ? bestValue(row: row, best) : bestValue(column: index, best)) {
                     cells.append(.el("td", [("class", "num lm-best")], [.el("strong", [], [table.format.html(value)])]))
                 } else {
                     cells.append(.el("td", [("class", "num")], [table.format.html(value)]))

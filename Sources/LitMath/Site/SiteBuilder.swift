@@ -178,7 +178,7 @@ public struct SiteBuilder: Sendable {
             files[page.outputPath] = Data(html.utf8)
             for result in page.directives {
                 if case let .plot(plot) = result.output {
-                    files[PlotData.path(page: page.outputPath, id: result.id)] = Data(PlotData.csv(plot).utf8)
+                    files[PlotData.path(page: page.outputPath, id: result.id)] = Data(PlotData.csv(plot, xName: plot.dataXName).utf8)
                 }
             }
         }

@@ -133,11 +133,17 @@ public enum SwiftExamples {
 
         log("compiling \(examples.count) Swift example\(examples.count == 1 ? "" : "s")…\n")
         let scratch = workDirectory.appendingPathComponent("build")
-        let build = try run(["swift", "build", "--package-path", package.path, "--scratch-path", scratch.path, "--product", "LitMathExamples"],
-                            timeout: 1800)
+        let command = ["swift", "build", "--package-path", package.path, "--scratch-path", scratch.path, "--product", "LitMathExamples"]
+        var build = try run(command, timeout: 1800)
+        // SwiftPM can keep a stale build plan for a path dependency whose files were added or
+        // removed ("missing inputs"); a failure that names no example line gets one clean retry.
+        let files = Set(examples.map(\.file))
+        if build.status != 0, !build.output.split(separator: "\n").contains(where: { line in files.contains { line.contains($0 + ":") } }) {
+            try? fm.removeItem(at: scratch)
+            build = try run(command, timeout: 1800)
+        }
         var findings: [Verifier.Finding] = []
         if build.status != 0 {
-            let files = Set(examples.map(\.file))
             for line in build.output.split(separator: "\n") where line.contains(": error: ") {
                 let text = String(line)
                 guard let file = files.first(where: { text.hasPrefix($0 + ":") || text.contains("/" + $0 + ":") }) else { continue }
