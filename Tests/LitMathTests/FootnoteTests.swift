@@ -5,7 +5,7 @@ import Testing
 struct FootnoteTests {
     @Test("A reference is a superscript link to its note, and the note links back")
     func referenceAndNote() {
-        let (html, diagnostics) = TestSite.article("A claim.[^ho]\n\n[^ho]: Ho et al., 2020.\n")
+        let (html, diagnostics) = TestSite.content("A claim.[^ho]\n\n[^ho]: Ho et al., 2020.\n")
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         #expect(html.contains(##"<p>A claim.<sup class="lm-fnref"><a id="fnref-ho" href="#fn-ho" role="doc-noteref" aria-label="Footnote 1">1</a></sup></p>"##))
         #expect(html.hasSuffix(##"<section class="lm-footnotes" aria-labelledby="footnotes"><h2 id="footnotes">Footnotes</h2><ol>"##
@@ -21,7 +21,7 @@ struct FootnoteTests {
         [^a]: Note a.
         [^b]: Note b.
         """
-        let (html, diagnostics) = TestSite.article(markdown)
+        let (html, diagnostics) = TestSite.content(markdown)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         let references = html.matches(of: /<a id="(fnref-[a-z0-9-]+)" href="#(fn-[a-z]+)" role="doc-noteref" aria-label="Footnote (\d)">(\d)<\/a>/)
             .map { "\($0.1) \($0.2) \($0.3) \($0.4)" }
@@ -32,7 +32,7 @@ struct FootnoteTests {
 
     @Test("A note referenced twice has a back-link to each reference")
     func twoBackLinks() {
-        let (html, diagnostics) = TestSite.article("One[^n] and two[^n].\n\n[^n]: The note.\n")
+        let (html, diagnostics) = TestSite.content("One[^n] and two[^n].\n\n[^n]: The note.\n")
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         #expect(html.contains(##"<li id="fn-n"><p>The note. <a class="lm-fnback" href="#fnref-n" role="doc-backlink" aria-label="Back to reference 1">↩︎</a>"##
             + ##" <a class="lm-fnback" href="#fnref-n-2" role="doc-backlink" aria-label="Back to reference 1-2">↩︎<sup>2</sup></a></p></li>"##))
@@ -52,7 +52,7 @@ struct FootnoteTests {
 
         After the note.
         """
-        let (html, diagnostics) = TestSite.article(markdown)
+        let (html, diagnostics) = TestSite.content(markdown)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         #expect(html.contains("<p>After the note.</p>"), "the unindented paragraph after a blank line is not part of the note")
         let note = String(html[html.range(of: "<li id=\"fn-long\">")!.lowerBound...])
@@ -63,7 +63,7 @@ struct FootnoteTests {
 
     @Test("A note whose body ends in a list gets its back-link in a paragraph of its own")
     func backLinkAfterList() {
-        let (html, diagnostics) = TestSite.article("See[^l].\n\n[^l]: Items:\n\n    - one\n    - two\n")
+        let (html, diagnostics) = TestSite.content("See[^l].\n\n[^l]: Items:\n\n    - one\n    - two\n")
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         #expect(html.contains(##"<li id="fn-l"><p>Items:</p><ul><li>one</li><li>two</li></ul><p><a class="lm-fnback" href="#fnref-l""##))
     }
@@ -79,7 +79,7 @@ struct FootnoteTests {
 
         [^u]: https://example.com/paper
         """
-        let (html, diagnostics) = TestSite.article(markdown)
+        let (html, diagnostics) = TestSite.content(markdown)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         #expect(html.contains("<code>code [^u]</code>"))
         #expect(html.contains("[^u] in fenced code"))
@@ -90,7 +90,7 @@ struct FootnoteTests {
 
     @Test("An undefined reference is an error at its position, with a suggestion")
     func undefinedReference() {
-        let (_, diagnostics) = TestSite.article("# T\n\nSee this[^nots] here.\n\n[^note]: A note.\n", file: "x.md")
+        let (_, diagnostics) = TestSite.content("# T\n\nSee this[^nots] here.\n\n[^note]: A note.\n", file: "x.md")
         let errors = diagnostics.filter { $0.severity == .error }
         #expect(errors.map(\.description) == ["content/x.md:3:9: error: footnote '[^nots]' is not defined"])
         #expect(errors.first?.notes == ["did you mean '[^note]'?"])
@@ -98,17 +98,17 @@ struct FootnoteTests {
 
     @Test("An unused definition is a warning at the definition; a repeated one an error")
     func unusedAndDuplicate() {
-        let (_, unused) = TestSite.article("Text.\n\n  [^spare]: Never used.\n", file: "x.md")
+        let (_, unused) = TestSite.content("Text.\n\n  [^spare]: Never used.\n", file: "x.md")
         #expect(unused.map(\.description) == ["content/x.md:3:3: warning: footnote '[^spare]' is defined but never referenced"])
 
-        let (_, twice) = TestSite.article("Text[^a].\n\n[^a]: One.\n[^a]: Two.\n", file: "x.md")
+        let (_, twice) = TestSite.content("Text[^a].\n\n[^a]: One.\n[^a]: Two.\n", file: "x.md")
         #expect(twice.map(\.description) == ["content/x.md:4:1: error: footnote '[^a]' is defined twice"])
         #expect(twice.first?.notes == ["first defined at content/x.md:3:1"])
     }
 
     @Test("Extraction keeps line numbers: what follows a multi-line note is located correctly")
     func linesKept() {
-        let (_, diagnostics) = TestSite.article("A[^a].\n\n[^a]: One\n    two\n    three\n\nBad $\\frac{1}{$ here.\n", file: "x.md")
+        let (_, diagnostics) = TestSite.content("A[^a].\n\n[^a]: One\n    two\n    three\n\nBad $\\frac{1}{$ here.\n", file: "x.md")
         let error = diagnostics.first { $0.id == "math.katex" }
         #expect(error?.location?.line == 7)
     }

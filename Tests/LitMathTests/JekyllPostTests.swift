@@ -31,7 +31,7 @@ struct JekyllPostTests {
     $$
 
     合起来就是 $x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon$，其中
-    $\bar\alpha_t = \prod_{s=1}^{t}(1-\beta_s)$[^ho]。
+    $\bar\alpha_t = \prod_{s=1}^{t}(1-\beta_s)$[^ho]。kramdown 的写法 $$\sigma_t$$ 在句中是行内公式。
 
     ![扩散过程示意图](https://example.com/images/diffusion-forward.png "前向过程")
 
@@ -74,8 +74,11 @@ struct JekyllPostTests {
         #expect(!log.contains("error"), "\(log)")
         let html = try String(contentsOf: site.appendingPathComponent("2024-05-01-forward-process.html"), encoding: .utf8)
         let (page, _) = PageParser.parse(text: Self.post, sourcePath: "p.md", displayPath: "p.md")
-        #expect(page.math.count == 8)
+        #expect(page.math.count == 9)
         #expect(html.texAnnotations == page.math.map(\.tex))
+        // Only the formula on lines of its own is display math; `$$\sigma_t$$` mid-sentence is inline.
+        #expect(page.math.filter(\.display).map(\.tex).count == 1)
+        #expect(html.occurrences(of: "class=\"katex-display\"") == 1)
         #expect(html.contains("<title>扩散模型的前向过程"))
         #expect(html.contains("<h2 id=\"前向过程\">前向过程"))
         #expect(!html.contains("more--"), "the excerpt marker is a comment, not text")
@@ -127,7 +130,7 @@ struct JekyllPostTests {
             #expect(hop.targeted, "\(hop.href) lands on \(hop.target ?? "nothing")")
             #expect(hop.target?.hasPrefix("a#fnref-") == true)
         }
-        #expect(links.formulas == 8)
+        #expect(links.formulas == 9)
         #expect(links.raw.isEmpty, "raw TeX or footnote syntax in text: \(links.raw)")
     }
 }

@@ -2,12 +2,14 @@
 public struct NumberedTarget: Sendable, Equatable {
     /// What is numbered.
     public enum Kind: String, Sendable, Equatable {
+        /// A labelled display formula, a figure (image or plot), a table (pipe or directive).
         case equation, figure, table
 
         /// The word for it in prose.
         var word: String { rawValue }
     }
 
+    /// What is numbered.
     public var kind: Kind
     /// The label authors refer to it by (`eq:forward`, `fig:log-snr`, `tab:sigmas`).
     public var label: String
@@ -21,7 +23,9 @@ public struct NumberedTarget: Sendable, Equatable {
 
 /// What a `\ref` or `\eqref` resolved to: the text to show and where it links.
 public struct ResolvedReference: Sendable, Equatable {
+    /// `2` for `\ref`, `(2)` for `\eqref`.
     public var text: String
+    /// `#eq:x` on the same page, `ddpm.html#eq:x` on another.
     public var href: String
 }
 

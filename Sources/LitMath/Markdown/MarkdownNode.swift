@@ -22,6 +22,7 @@ public indirect enum MarkdownBlock: Sendable, Equatable {
 
 /// The kinds of callout, with GitHub's names.
 public enum CalloutKind: String, Sendable, Equatable, CaseIterable {
+    /// `[!NOTE]`, `[!TIP]`, `[!IMPORTANT]`, `[!WARNING]`, `[!CAUTION]`.
     case note, tip, important, warning, caution
 
     /// The title shown when the author gives none.
@@ -30,9 +31,11 @@ public enum CalloutKind: String, Sendable, Equatable, CaseIterable {
 
 /// An image shown as a figure: `![alt](path "Caption") {#fig:label}`.
 public struct MarkdownFigure: Sendable, Equatable {
-    /// The image (its title is the caption).
+    /// The image's path or URL as written.
     public var url: String
+    /// The image's title, shown as the caption (may hold formula placeholders).
     public var caption: String
+    /// The alt text: what the image shows, for readers who cannot see it.
     public var alt: [MarkdownInline]
     /// The `{#label}` after the image, if any.
     public var label: String?
@@ -44,8 +47,11 @@ public struct MarkdownFigure: Sendable, Equatable {
 
 /// A pipe table with its cells parsed.
 public struct MarkdownTable: Sendable, Equatable {
+    /// One per column, from the delimiter row.
     public var alignments: [TableAlignment]
+    /// The header row's cells.
     public var header: [[MarkdownInline]]
+    /// The body rows, each with as many cells as there are columns.
     public var rows: [[[MarkdownInline]]]
     /// The `Table:` caption, if any.
     public var caption: [MarkdownInline]?

@@ -21,7 +21,8 @@ public struct MathSpan: Sendable, Equatable {
 /// so cmark's positions stay the file's positions.
 ///
 /// Rules (close to pandoc's `tex_math_dollars`):
-/// - `$$…$$` and `\[…\]` are display math, `$…$` and `\(…\)` inline;
+/// - `$$…$$` and `\[…\]` are display math, `$…$` and `\(…\)` inline; but `$$…$$` with text
+///   both before it and after it on its lines is inline, as kramdown (Jekyll) reads it;
 /// - an opening `$` must be followed by a non-space, a closing `$` preceded by a non-space and
 ///   not followed by a digit, so "it costs $5 and $10" stays text;
 /// - `\$` is a literal dollar; code spans and fenced code are left alone;
@@ -183,6 +184,24 @@ public enum MathExtractor {
                 guard e > k + 2, e < end, scalars[e] == "]" else { return nil }
                 return (String(String.UnicodeScalarView(scalars[(k + 2)..<e])), e + 1)
             }
+            /// Whether something other than white space precedes `k` on its line.
+            func hasText(before k: Int) -> Bool {
+                var b = k
+                while b > chunk.lowerBound, scalars[b - 1] != "\n" {
+                    if scalars[b - 1] != " " && scalars[b - 1] != "\t" { return true }
+                    b -= 1
+                }
+                return false
+            }
+            /// Whether something other than white space follows `k` on its line.
+            func hasText(after k: Int) -> Bool {
+                var e = k
+                while e < end, scalars[e] != "\n" {
+                    if scalars[e] != " " && scalars[e] != "\t" && scalars[e] != "\r" { return true }
+                    e += 1
+                }
+                return false
+            }
             /// Whether only up to three spaces precede `k` on its line (where a footnote definition may start).
             func startsLine(_ k: Int) -> Bool {
                 var b = k, spaces = 0
@@ -272,7 +291,10 @@ public enum MathExtractor {
                 if c == "$" {
                     if at(i + 1) == "$" {
                         if let k = find(["$", "$"], from: i + 2) {
-                            emit(from: i, contentStart: i + 2, contentEnd: k, closeEnd: k + 2, display: true)
+                            // Mid-sentence (text before and after it on its lines) `$$…$$` is inline,
+                            // as kramdown, and so Jekyll, reads it; elsewhere it is display math.
+                            let inline = hasText(before: i) && hasText(after: k + 2)
+                            emit(from: i, contentStart: i + 2, contentEnd: k, closeEnd: k + 2, display: !inline)
                         } else {
                             diagnostics.append(.error("math.unterminated", "display math '$$' is not closed before a blank line or the end of the paragraph",
                                                       at: location(i)))

@@ -1,5 +1,6 @@
 /// How a pipe-table column is aligned (from the colons of its delimiter row).
 public enum TableAlignment: String, Sendable, Equatable {
+    /// `---` (no colon), `:---`, `:---:`, `---:`.
     case none, left, center, right
 }
 
