@@ -11,8 +11,9 @@ struct JekyllPostTests {
     ---
     layout: post
     title: "扩散模型的前向过程"
+    date: 2024-01-15 10:00:00 +0800
     categories: [machine-learning, diffusion]
-    tags: [DDPM, 扩散模型]
+    tags: DDPM 扩散模型
     extMath: true
     comments: true
     ---

@@ -13,7 +13,8 @@ public struct FrontMatter: Sendable, Equatable {
     public var order: Int?
     /// Drafts are not built.
     public var draft: Bool = false
-    /// The publication date, `YYYY-MM-DD` as written.
+    /// The publication date, `YYYY-MM-DD` (the day part of what was written: Jekyll's
+    /// `2024-01-15 10:00:00 +0800` is 2024-01-15).
     public var date: String?
     /// Tags, in the order written.
     public var tags: [String] = []
@@ -40,6 +41,34 @@ public struct FrontMatter: Sendable, Equatable {
 
     /// Creates empty front matter.
     public init() {}
+
+    /// The `YYYY-MM-DD` day of a date as Jekyll and YAML write them: the day, optionally followed
+    /// by a time (`10:00`, `10:00:00`, with fractions) after a space or `T`, optionally followed by
+    /// a zone (`Z`, `+0800`, `+08:00`, with or without a space). Nil if it is not such a date or
+    /// the day does not exist.
+    static func day(of text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: [" "])
+        guard trimmed.count >= 10 else { return nil }
+        let day = String(trimmed.prefix(10))
+        guard isDate(day) else { return nil }
+        var rest = Substring(trimmed.dropFirst(10))
+        if rest.isEmpty { return day }
+        guard rest.first == " " || rest.first == "T" || rest.first == "t" else { return nil }
+        rest = rest.dropFirst()
+        // Time: HH:MM[:SS[.fraction]]
+        let time = rest.prefix { $0.isNumber || $0 == ":" || $0 == "." }
+        let fields = time.split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(fields.count), let hour = Int(fields[0]), let minute = Int(fields[1]),
+              (0...23).contains(hour), (0...59).contains(minute),
+              fields.count == 2 || (Double(fields[2]).map { $0 >= 0 && $0 < 61 } ?? false) else { return nil }
+        rest = rest.dropFirst(time.count).drop(while: { $0 == " " })
+        if rest.isEmpty || rest == "Z" || rest == "z" { return day }
+        // Zone: +HHMM, +HH:MM, +HH
+        guard let sign = rest.first, sign == "+" || sign == "-" else { return nil }
+        let digits = rest.dropFirst().filter { $0 != ":" }
+        guard [2, 4].contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return day
+    }
 
     /// Whether `text` is a real calendar date written `YYYY-MM-DD`.
     static func isDate(_ text: String) -> Bool {
@@ -113,12 +142,15 @@ public enum FrontMatterParser {
                     diagnostics.append(.error("front-matter.type", "'draft' must be true or false", at: location(value)))
                 }
             case "date":
-                if let text = value.scalar?.string, FrontMatter.isDate(text) { matter.date = text } else {
-                    diagnostics.append(.error("front-matter.type", "'date' must be a date written YYYY-MM-DD, not '\(value.string ?? "a collection")'", at: location(value)))
+                if let text = value.scalar?.string, let day = FrontMatter.day(of: text) { matter.date = day } else {
+                    diagnostics.append(.error("front-matter.type", "'date' must be a date such as 2024-01-15 or 2024-01-15 10:00:00 +0800, not '\(value.string ?? "a collection")'", at: location(value)))
                 }
             case "tags":
                 if let items = value.sequence, items.allSatisfy({ $0.scalar != nil }) {
                     matter.tags = items.compactMap { $0.scalar?.string }
+                } else if let text = value.scalar?.string {
+                    // Jekyll also accepts tags as one space-separated string.
+                    matter.tags = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
                 } else {
                     diagnostics.append(.error("front-matter.type", "'tags' must be a list of words, such as [sampling, ddim]", at: location(value)))
                 }
