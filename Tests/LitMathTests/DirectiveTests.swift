@@ -210,3 +210,30 @@ struct ExperimentDirectiveTests {
         #expect(diagnostics.first?.message.contains("solver_order") == true)
     }
 }
+
+@Suite("scheduler trajectory")
+struct TrajectoryDirectiveTests {
+    @Test("ODE and SDE paths start together; ODE paths never cross; one legend entry per kind")
+    func paths() throws {
+        let text = "```scheduler trajectory\ndata: {means: [-1, 1], std: [0.1, 0.1]}\npaths: 4\nsteps: 100\nseed: 4\n```\n"
+        let (page, diagnostics) = PageParser.parse(text: text, sourcePath: "t.md", displayPath: "content/t.md")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        guard case let .plot(plot)? = page.directives.first?.output else { Issue.record("a trajectory is a plot"); return }
+        let ode = plot.series.filter { $0.style == 0 }, sde = plot.series.filter { $0.style == 1 }
+        #expect(ode.count == 4 && sde.count == 4)
+        #expect(ode.map { $0.y[0] } == sde.map { $0.y[0] })
+        // Deterministic flows preserve order: the ranking of the starts is the ranking of the ends.
+        let startOrder = ode.indices.sorted { ode[$0].y.first! < ode[$1].y.first! }
+        let endOrder = ode.indices.sorted { ode[$0].y.last! < ode[$1].y.last! }
+        #expect(startOrder == endOrder)
+        #expect(ode.allSatisfy { abs(abs($0.y.last!) - 1) < 0.6 }, "ODE paths end near a mode")
+        let (html, _) = TestSite.article(text)
+        #expect(html.occurrences(of: "lm-legend-label") == 2)
+    }
+
+    @Test("2-D data is refused with a clear error")
+    func twoDimensional() {
+        let (_, diagnostics) = TestSite.article("```scheduler trajectory\ndata: {means: [[0, 1]], std: 0.1}\n```\n")
+        #expect(diagnostics.first?.description.hasPrefix("content/x.md:2:7: error: trajectories are drawn for 1-D data") == true, "\(diagnostics)")
+    }
+}

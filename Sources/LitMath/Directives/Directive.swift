@@ -90,7 +90,7 @@ public struct DirectiveContext: Sendable {
 /// Parses and runs scheduler directives against DiffusionSchedulers.
 public enum DirectiveRunner {
     /// The directive kinds this version understands.
-    static let kinds = ["plot", "table", "value", "define", "experiment"]
+    static let kinds = ["plot", "table", "value", "define", "experiment", "trajectory"]
     /// Keys every directive accepts.
     static let commonKeys = ["id", "rtol", "atol", "allow_nonfinite"]
 
@@ -169,6 +169,11 @@ public enum DirectiveRunner {
             if let (plot, experimentRecords) = ExperimentDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
                 output = .plot(plot)
                 records = experimentRecords
+            }
+        case "trajectory":
+            if let plot = TrajectoryDirective.run(map, id: figureID, diagnostics: &diagnostics) {
+                output = .plot(plot)
+                records = plot.series.map { ValueRecord(key: $0.label, values: $0.y, positions: $0.x) }
             }
         case "value":
             if let (label, value, format) = ValueDirective.run(map, context: context, diagnostics: &diagnostics) {

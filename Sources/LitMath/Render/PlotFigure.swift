@@ -15,6 +15,11 @@ public struct PlotFigure: Sendable, Codable {
         public var y: [Double]
         /// Whether to mark each point (for series of a few points, such as errors against step counts).
         public var markers: Bool = false
+        /// A palette index shared by several series (paths of one kind); nil gives each series its own.
+        public var style: Int? = nil
+        /// The legend text when several series share a style: only series with one appear in the
+        /// legend. Nil with a nil style means the series' own label.
+        public var legendLabel: String? = nil
     }
 
     /// Title (plain text; also the SVG's accessible name).
@@ -29,6 +34,8 @@ public struct PlotFigure: Sendable, Codable {
     public var series: [Series]
     /// A stable id, unique on its page.
     public var id: String
+    /// Whether the x axis runs from right to left (time running backwards, as in sampling).
+    public var xDescending: Bool = false
     /// The name of the x column in the plot's CSV data.
     public var dataXName: String = "t"
     /// A table shown under the plot (an experiment's numbers).

@@ -21,10 +21,15 @@ enum SVGPlotRenderer {
         let yAxis = Axis(values: ys, scale: plot.yScale, nice: true)
         let plotWidth = width - left - right
         let legendTop = plotTop + plotHeight + 58
-        let legendRows = legendLayout(plot.series.map(\.label), maxWidth: width - left - right)
+        // Series sharing a style appear once in the legend, under their legend label.
+        let legendEntries: [(label: String, colour: Int)] = plot.series.enumerated().compactMap { index, series in
+            if series.style != nil { return series.legendLabel.map { ($0, series.style! % palette.count) } }
+            return (series.label, index % palette.count)
+        }
+        let legendRows = legendLayout(legendEntries.map(\.label), maxWidth: width - left - right)
         let height = legendTop + Double(legendRows.count) * 20 + 8
 
-        func px(_ x: Double) -> Double { left + xAxis.fraction(x) * plotWidth }
+        func px(_ x: Double) -> Double { left + (plot.xDescending ? 1 - xAxis.fraction(x) : xAxis.fraction(x)) * plotWidth }
         func py(_ y: Double) -> Double { plotTop + (1 - yAxis.fraction(y)) * plotHeight }
 
         var nodes: [HTMLNode] = []
@@ -77,7 +82,7 @@ enum SVGPlotRenderer {
                 d += (pen ? "L" : "M") + fmt(px(x)) + " " + fmt(py(y))
                 pen = true
             }
-            let colour = index % palette.count
+            let colour = (series.style ?? index) % palette.count
             var style = "stroke: var(--lm-s\(colour), \(palette[colour]))"
             if !dashes[colour].isEmpty { style += "; stroke-dasharray: \(dashes[colour])" }
             if series.markers {
@@ -99,12 +104,12 @@ enum SVGPlotRenderer {
         for (row, items) in legendRows.enumerated() {
             let y = legendTop + Double(row) * 20
             for item in items {
-                let colour = item.index % palette.count
+                let colour = legendEntries[item.index].colour
                 var style = "stroke: var(--lm-s\(colour), \(palette[colour]))"
                 if !dashes[colour].isEmpty { style += "; stroke-dasharray: \(dashes[colour])" }
                 let x = left + item.x
                 legend.append(.void("line", [("x1", fmt(x)), ("x2", fmt(x + 24)), ("y1", fmt(y)), ("y2", fmt(y)), ("class", "lm-series lm-s\(colour)"), ("style", style)]))
-                legend.append(.el("text", [("x", fmt(x + 30)), ("y", fmt(y)), ("class", "lm-legend-label"), ("dominant-baseline", "middle")], text: plot.series[item.index].label))
+                legend.append(.el("text", [("x", fmt(x + 30)), ("y", fmt(y)), ("class", "lm-legend-label"), ("dominant-baseline", "middle")], text: legendEntries[item.index].label))
             }
         }
         nodes.append(.el("g", [("class", "lm-legend")], legend))
