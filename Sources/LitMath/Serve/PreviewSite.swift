@@ -87,6 +87,12 @@ public final class PreviewSite: @unchecked Sendable {
             return HTTPResponse(status: 204, headers: [("Cache-Control", "no-store")], body: .data(Data()))
         }
         guard let found = candidates.first(where: { files[$0] != nil }), let data = files[found] else {
+            // The site's own 404 page, where its relative links resolve (at the top level; without a
+            // base URL its links are relative to the root).
+            if segments.count <= 1, let notFound = files["404.html"] {
+                return HTTPResponse(status: 404, headers: Self.headers(type: "text/html; charset=utf-8"),
+                                    body: .data(LiveReload.inject(into: notFound, stateID: stateID, failure: failure)))
+            }
             let title = files.isEmpty ? "No site yet" : "Not found"
             let message = files.isEmpty ? "litmath serve has not built the site yet." : "There is no page at \(path)."
             let page = HTMLNode.fragment([
