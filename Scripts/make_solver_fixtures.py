@@ -27,6 +27,7 @@ import numpy as np
 import scipy.stats
 import torch
 import diffusers
+import diffusers.utils.logging
 from diffusers import (
     DPMSolverMultistepScheduler,
     DPMSolverSinglestepScheduler,
@@ -40,6 +41,7 @@ from diffusers import (
 
 assert diffusers.__version__ == "0.42.1", f"need diffusers 0.42.1, found {diffusers.__version__}"
 torch.set_num_threads(1)
+diffusers.utils.logging.set_verbosity_error()  # the with-noise loops skip scale_model_input on purpose
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "Tests", "DiffusionSchedulersTests", "Fixtures", "solvers")
@@ -114,8 +116,22 @@ def call_set_timesteps(s, call):
     s.set_timesteps(**kwargs)
 
 
+def ulp_rated(case):
+    """The schedule quantities diffusers computes with torch's exp/log (MKL kernels on the reference machine,
+    reproduced to one ulp): Euler's log-linear sigmas (and what is derived from them) and continuous timesteps."""
+    cfg = case["config"]
+    rated = []
+    if case["scheduler"] == "EulerDiscreteScheduler":
+        if cfg.get("interpolation_type") == "log_linear" and "sigmas" not in case["call"]:
+            rated += ["sigmas", "timesteps"]
+        if cfg.get("timestep_type") == "continuous" and cfg.get("prediction_type") == "v_prediction":
+            rated += ["timesteps"]
+    return sorted(set(rated))
+
+
 def schedule_case(case):
     out = dict(case)
+    out["ulp_rated"] = ulp_rated(case)
     try:
         s = build(case)
         call_set_timesteps(s, case["call"])
@@ -124,7 +140,7 @@ def schedule_case(case):
         return out
     out["timesteps"] = timesteps_json(s.timesteps)
     out["sigmas"] = hexbits(s.sigmas.numpy())
-    ins = s.init_noise_sigma
+    ins = getattr(s, "init_noise_sigma", 1.0)  # flow matching has none: the loop starts from pure noise
     out["init_noise_sigma"] = hexbits([float(ins)])
     return out
 
@@ -145,11 +161,14 @@ class CorrectlyRoundedTranscendentals:
                 return f(x, *args, **kwargs)
             return g
 
+        self.texp, self.tlog = torch.Tensor.exp, torch.Tensor.log
         torch.exp, torch.log = wrap(self.exp), wrap(self.log)
+        torch.Tensor.exp, torch.Tensor.log = wrap(self.texp), wrap(self.tlog)
         return self
 
     def __exit__(self, *exc):
         torch.exp, torch.log = self.exp, self.log
+        torch.Tensor.exp, torch.Tensor.log = self.texp, self.tlog
 
 
 def relative_difference(a, b):
@@ -194,10 +213,10 @@ def run_loop(case):
             s.set_begin_index(start)
         sample = s.add_noise(sample, dummy_noise_deter(), timesteps[:1])
     elif kind in ("scaled", "pipeline"):
-        sample = sample * s.init_noise_sigma
+        sample = sample * getattr(s, "init_noise_sigma", 1.0)
     trace, traced = [], []
     record = set(case.get("record", []))
-    extra = {k: case[k] for k in ("s_churn", "eta") if k in case}
+    extra = {k: case[k] for k in ("s_churn", "s_tmin", "s_tmax", "s_noise") if k in case}
     for i, t in enumerate(timesteps):
         if kind == "scaled":
             sample = s.scale_model_input(sample, t)
@@ -211,6 +230,7 @@ def run_loop(case):
             trace.append({"step": i, "sample": summary(sample)})
             traced.append(sample.clone())
     out = dict(case)
+    out["ulp_rated"] = ulp_rated(case)
     out["timesteps"] = timesteps_json(s.timesteps)
     out["sigmas"] = hexbits(s.sigmas.numpy())
     out["trace"] = trace
@@ -365,6 +385,179 @@ def dpm_loops():
     return cases
 
 
+# ---------------------------------------------------------------------------------------------
+# EulerDiscreteScheduler, EulerAncestralDiscreteScheduler
+
+EULER = "EulerDiscreteScheduler"
+EULER_A = "EulerAncestralDiscreteScheduler"
+# diffusers' test config (tests/schedulers/test_scheduler_euler.py get_scheduler_config)
+EULER_TEST = {"num_train_timesteps": 1100, "beta_start": 0.0001, "beta_end": 0.02, "beta_schedule": "linear"}
+
+
+def euler_schedules():
+    cases = []
+    schedules = {"linear": {}, "sd": SD, "cos": COS, "test": EULER_TEST}
+    for cls in (EULER, EULER_A):
+        for sname, sched in schedules.items():
+            for spacing in ("linspace", "leading", "trailing"):
+                for n in (1, 2, 3, 7, 10, 25, 50, 100):
+                    cfg = dict(sched, timestep_spacing=spacing)
+                    if spacing == "leading" and n in (10, 50):
+                        cfg["steps_offset"] = 1
+                    cases.append({"scheduler": cls, "config": cfg, "call": {"num_inference_steps": n}})
+        for zsnr in (False, True):
+            cases.append({"scheduler": cls, "config": dict(SD, rescale_betas_zero_snr=zsnr, timestep_spacing="trailing"),
+                          "call": {"num_inference_steps": 20}})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for sname, sched in schedules.items():
+            for n in (1, 2, 5, 10, 20, 50):
+                cases.append({"scheduler": EULER, "config": dict(sched, **{option: True}),
+                              "call": {"num_inference_steps": n}})
+        for lo, hi in ((0.03, 14.6), (None, 80.0), (0.002, None)):
+            cases.append({"scheduler": EULER, "config": dict(SD, **{option: True}, sigma_min=lo, sigma_max=hi),
+                          "call": {"num_inference_steps": 15}})
+        cases.append({"scheduler": EULER, "config": dict(SD, **{option: True}, timestep_spacing="leading"),
+                      "call": {"num_inference_steps": 12}})
+    for n in (1, 4, 10, 30):
+        cases.append({"scheduler": EULER, "config": dict(SD, interpolation_type="log_linear"),
+                      "call": {"num_inference_steps": n}})
+        cases.append({"scheduler": EULER, "config": dict(SD, interpolation_type="log_linear", use_karras_sigmas=True),
+                      "call": {"num_inference_steps": n}})
+    for n in (5, 25):
+        cases.append({"scheduler": EULER, "config": dict(SD, timestep_type="continuous", prediction_type="v_prediction"),
+                      "call": {"num_inference_steps": n}})
+        cases.append({"scheduler": EULER, "config": dict(SD, timestep_type="continuous", prediction_type="v_prediction",
+                                                          use_karras_sigmas=True), "call": {"num_inference_steps": n}})
+        cases.append({"scheduler": EULER, "config": dict(SD, final_sigmas_type="sigma_min"),
+                      "call": {"num_inference_steps": n}})
+        cases.append({"scheduler": EULER, "config": dict(SD, final_sigmas_type="sigma_min", use_karras_sigmas=True,
+                                                          rescale_betas_zero_snr=True), "call": {"num_inference_steps": n}})
+    cases.append({"scheduler": EULER, "config": SD, "call": {"timesteps": [999.0, 750.5, 500.0, 250.25, 10.0, 1.0]}})
+    cases.append({"scheduler": EULER, "config": SD,
+                  "call": {"sigmas": [14.6146, 8.0, 4.5, 2.0, 1.0, 0.5, 0.25, 0.1, 0.0291675, 0.0]}})
+    cases.append({"scheduler": EULER, "config": dict(SD, timestep_type="continuous", prediction_type="v_prediction"),
+                  "call": {"sigmas": [80.0, 20.0, 5.0, 1.0, 0.2, 0.0]}})
+    cases.append({"scheduler": EULER, "config": dict(SD, use_karras_sigmas=True), "call": {"timesteps": [900.0, 100.0]}})
+    cases.append({"scheduler": EULER, "config": {"use_karras_sigmas": True, "use_beta_sigmas": True},
+                  "call": {"num_inference_steps": 10}})
+    return cases
+
+
+def euler_loops():
+    cases = []
+    record = [0, 1, 4]
+    i = 0
+    for pred in ("epsilon", "v_prediction", "sample"):
+        for option in (None, "use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+            for kind in ("scaled", "pipeline"):
+                i += 1
+                cfg = dict(EULER_TEST if i % 2 else SD, prediction_type=pred)
+                if option:
+                    cfg[option] = True
+                cfg["timestep_spacing"] = ["linspace", "leading", "trailing"][i % 3]
+                cases.append({"scheduler": EULER, "config": cfg, "call": {"num_inference_steps": [10, 20, 50][i % 3]},
+                              "kind": kind, "record": record})
+    cases.append({"name": "euler_test_full_loop", "scheduler": EULER, "config": EULER_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "scaled", "record": record})
+    cases.append({"name": "euler_test_karras", "scheduler": EULER, "config": dict(EULER_TEST, use_karras_sigmas=True),
+                  "call": {"num_inference_steps": 10}, "kind": "scaled", "record": record})
+    cases.append({"name": "euler_test_with_noise", "scheduler": EULER, "config": EULER_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 8, "record": [0]})
+    cases.append({"name": "euler_with_noise_begin", "scheduler": EULER, "config": dict(SD, use_karras_sigmas=True),
+                  "call": {"num_inference_steps": 20}, "kind": "noise", "start": 12, "begin_index": True, "record": [0]})
+    for interp in ("log_linear",):
+        cases.append({"scheduler": EULER, "config": dict(SD, interpolation_type=interp), "call": {"num_inference_steps": 20},
+                      "kind": "pipeline", "record": record})
+    cases.append({"scheduler": EULER, "config": dict(SD, timestep_type="continuous", prediction_type="v_prediction",
+                                                      use_karras_sigmas=True),
+                  "call": {"num_inference_steps": 20}, "kind": "pipeline", "record": record})
+    for final in ("sigma_min",):
+        cases.append({"scheduler": EULER, "config": dict(SD, final_sigmas_type=final, use_karras_sigmas=True),
+                      "call": {"num_inference_steps": 25}, "kind": "pipeline", "record": record})
+    cases.append({"scheduler": EULER, "config": dict(SD, rescale_betas_zero_snr=True, prediction_type="v_prediction",
+                                                      timestep_spacing="trailing"),
+                  "call": {"num_inference_steps": 25}, "kind": "pipeline", "record": record})
+    cases.append({"scheduler": EULER, "config": SD, "call": {"sigmas": [14.6146, 8.0, 4.5, 2.0, 1.0, 0.5, 0.1, 0.0]},
+                  "kind": "pipeline", "record": record})
+    for seed, churn, tmin, tmax, snoise in ((0, 0.5, 0.0, float("inf"), 1.0), (42, 1.0, 0.05, 50.0, 1.003),
+                                            (1234, 40.0, 0.0, float("inf"), 1.0)):
+        cases.append({"scheduler": EULER, "config": dict(SD, use_karras_sigmas=True), "call": {"num_inference_steps": 20},
+                      "kind": "pipeline", "seed": seed, "s_churn": churn, "s_tmin": tmin, "s_tmax": tmax,
+                      "s_noise": snoise, "record": record})
+    # Euler ancestral: noise every step.
+    for pred in ("epsilon", "v_prediction"):
+        for j, spacing in enumerate(("linspace", "leading", "trailing")):
+            for seed in (0, 42):
+                cfg = dict(EULER_TEST if j % 2 else SD, prediction_type=pred, timestep_spacing=spacing)
+                cases.append({"scheduler": EULER_A, "config": cfg, "call": {"num_inference_steps": [10, 20, 50][j]},
+                              "kind": "pipeline" if seed else "scaled", "seed": seed, "record": record})
+    cases.append({"name": "euler_a_test_full_loop", "scheduler": EULER_A, "config": EULER_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "scaled", "seed": 0, "record": record})
+    cases.append({"name": "euler_a_test_with_noise", "scheduler": EULER_A, "config": EULER_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 8, "seed": 0, "record": [0]})
+    cases.append({"scheduler": EULER_A, "config": dict(SD, rescale_betas_zero_snr=True, prediction_type="v_prediction",
+                                                        timestep_spacing="trailing"),
+                  "call": {"num_inference_steps": 30}, "kind": "pipeline", "seed": 7, "record": record})
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+# FlowMatchEulerDiscreteScheduler
+
+FLOW = "FlowMatchEulerDiscreteScheduler"
+
+
+def flow_schedules():
+    cases = []
+    for shift in (1.0, 3.0, 0.5, 6.0):
+        for n in (1, 2, 4, 10, 28, 50):
+            cases.append({"scheduler": FLOW, "config": {"shift": shift}, "call": {"num_inference_steps": n}})
+    for shift_type in ("exponential", "linear"):
+        for mu in (0.5, 1.15, 0.8):
+            cases.append({"scheduler": FLOW, "config": {"use_dynamic_shifting": True, "time_shift_type": shift_type},
+                          "call": {"num_inference_steps": 20, "mu": mu}})
+    for terminal in (0.02, 0.1):
+        cases.append({"scheduler": FLOW, "config": {"shift": 3.0, "shift_terminal": terminal},
+                      "call": {"num_inference_steps": 20}})
+        cases.append({"scheduler": FLOW, "config": {"use_dynamic_shifting": True, "shift_terminal": terminal},
+                      "call": {"num_inference_steps": 20, "mu": 1.0}})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for shift in (1.0, 3.0):
+            for n in (2, 10, 30):
+                cases.append({"scheduler": FLOW, "config": {"shift": shift, option: True}, "call": {"num_inference_steps": n}})
+    for n in (5, 28):
+        cases.append({"scheduler": FLOW, "config": {"shift": 3.0, "invert_sigmas": True}, "call": {"num_inference_steps": n}})
+        # Flux: sigmas = np.linspace(1.0, 1 / n, n) with dynamic shifting.
+        cases.append({"scheduler": FLOW, "config": {"use_dynamic_shifting": True, "shift": 3.0},
+                      "call": {"sigmas": list(np.linspace(1.0, 1 / n, n)), "mu": 1.15}})
+        cases.append({"scheduler": FLOW, "config": {"shift": 3.0},
+                      "call": {"sigmas": list(np.linspace(1.0, 1 / n, n))}})
+    cases.append({"scheduler": FLOW, "config": {"shift": 3.0}, "call": {"timesteps": [1000.0, 800.0, 500.5, 200.0, 10.0]}})
+    cases.append({"scheduler": FLOW, "config": {"shift": 3.0, "shift_terminal": 0.05},
+                  "call": {"sigmas": [1.0, 0.8, 0.6, 0.4, 0.2], "timesteps": [999.0, 800.0, 600.0, 400.0, 200.0]}})
+    cases.append({"scheduler": FLOW, "config": {"num_train_timesteps": 100, "shift": 2.0}, "call": {"num_inference_steps": 7}})
+    cases.append({"scheduler": FLOW, "config": {"use_dynamic_shifting": True}, "call": {"num_inference_steps": 10}})
+    return cases
+
+
+def flow_loops():
+    cases = []
+    record = [0, 1, 4]
+    for shift in (1.0, 3.0):
+        for n in (10, 20, 50):
+            cases.append({"scheduler": FLOW, "config": {"shift": shift}, "call": {"num_inference_steps": n},
+                          "record": record})
+    for seed in (0, 42, 1234):
+        cases.append({"scheduler": FLOW, "config": {"shift": 3.0, "stochastic_sampling": True},
+                      "call": {"num_inference_steps": 20}, "seed": seed, "record": record})
+    cases.append({"scheduler": FLOW, "config": {"use_dynamic_shifting": True, "shift_terminal": 0.05,
+                                                 "use_karras_sigmas": True},
+                  "call": {"num_inference_steps": 20, "mu": 0.9}, "record": record})
+    cases.append({"scheduler": FLOW, "config": {"shift": 3.0, "invert_sigmas": True}, "call": {"num_inference_steps": 10},
+                  "record": record})
+    return cases
+
+
 def beta_ppf():
     qs = []
     for n in (2, 3, 4, 5, 7, 10, 13, 20, 25, 50, 100, 1000):
@@ -396,8 +589,8 @@ def write(name, payload):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    schedules = dpm_schedules()
-    loops = dpm_loops()
+    schedules = dpm_schedules() + euler_schedules() + flow_schedules()
+    loops = dpm_loops() + euler_loops() + flow_loops()
     write("schedules.json", [schedule_case(c) for c in schedules])
     write("loops.json", [loop_case(c) for c in loops])
     write("beta_ppf.json", beta_ppf())

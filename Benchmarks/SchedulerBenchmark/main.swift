@@ -79,6 +79,8 @@ do {
                 swap(&x, &out.prevSample)
             }
         }, loopSamples)
+
+        try runSolverBenchmarks(shape: shape, samples: samples)
     }
 } catch {
     FileHandle.standardError.write("benchmark failed: \(error)\n".data(using: .utf8)!)

@@ -37,6 +37,8 @@ public final class DPMSolverMultistepScheduler {
     private var index = StepIndex()
     /// The last `solver_order` converted model outputs, oldest first (diffusers' `model_outputs`).
     private var history: [Tensor?]
+    /// History storage from before the last `setTimesteps`, reused so repeated sampling does not allocate.
+    private var spare: [Tensor] = []
     private var noiseBuffer: [Float] = []
 
     /// Builds the scheduler; throws when an option is out of range or options conflict.
@@ -150,6 +152,7 @@ public final class DPMSolverMultistepScheduler {
         self.sigmas = (sigmas + [last]).map { Float($0) }
         self.timesteps = timesteps
         numInferenceSteps = timesteps.count
+        spare += history.compactMap { $0 }
         history = Array(repeating: nil, count: config.solverOrder)
         lowerOrderNums = 0
         index.reset()
@@ -228,7 +231,7 @@ public final class DPMSolverMultistepScheduler {
 
         // Rotate the history: the oldest output's storage receives the new one.
         let solverOrder = config.solverOrder
-        var converted = history[0] ?? Tensor.empty
+        var converted = history[0] ?? spare.popLast() ?? Tensor.empty
         history[0] = nil
         converted.prepare(shape: sample.shape, count: count)
         let previous1 = solverOrder >= 2 ? history[solverOrder - 1] : nil

@@ -39,5 +39,14 @@ public enum SchedulerFactory {
         Builder(name: DPMSolverMultistepSchedulerConfiguration.className) { values throws(SchedulerError) in
             try DPMSolverMultistepScheduler(config: DPMSolverMultistepSchedulerConfiguration(values: values))
         },
+        Builder(name: EulerDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try EulerDiscreteScheduler(config: EulerDiscreteSchedulerConfiguration(values: values))
+        },
+        Builder(name: EulerAncestralDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try EulerAncestralDiscreteScheduler(config: EulerAncestralDiscreteSchedulerConfiguration(values: values))
+        },
+        Builder(name: FlowMatchEulerDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try FlowMatchEulerDiscreteScheduler(config: FlowMatchEulerDiscreteSchedulerConfiguration(values: values))
+        },
     ]
 }

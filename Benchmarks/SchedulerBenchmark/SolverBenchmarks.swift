@@ -1,0 +1,35 @@
+// Step benchmarks of the sigma-based schedulers (DPM-Solver++ 2M, Euler, UniPC, flow-matching
+// Euler), kept apart from the DDPM/DDIM cases in main.swift. Each result is the mean time of
+// one `step` over a whole 20-step schedule (warm-up and final steps included), with the
+// allocation-free `into:` variants and a fixed sample and model output, so only the
+// scheduler is timed. Lines have the same format as main.swift's.
+import DiffusionSchedulers
+import Foundation
+
+/// Times `loop` (one pass over a 20-step schedule) and reports the mean microseconds per step.
+func reportSolverLoop(_ name: String, _ shape: [Int], samples: Int, steps: Int, _ loop: () throws -> Void) rethrows {
+    let loopSamples = max(10, samples / 4)
+    let micros = try medianMicroseconds(samples: loopSamples, repeats: 1, loop)
+    report(name, shape, micros / Double(steps), loopSamples)
+}
+
+/// The solver cases for one latent shape.
+func runSolverBenchmarks(shape: [Int], samples: Int) throws {
+    let sample = try latent(shape, seed: 1)
+    let modelOutput = try latent(shape, seed: 2)
+    let steps = 20
+    var out = sample
+
+    // DPM-Solver++ 2M with Stable Diffusion's schedule (the diffusers default configuration).
+    var dpmConfig = DPMSolverMultistepSchedulerConfiguration()
+    dpmConfig.betaStart = 0.00085
+    dpmConfig.betaEnd = 0.012
+    dpmConfig.betaSchedule = .scaledLinear
+    let dpm = try DPMSolverMultistepScheduler(config: dpmConfig)
+    try reportSolverLoop("dpmpp_2m_step", shape, samples: samples, steps: steps) {
+        try dpm.setTimesteps(steps)
+        for t in dpm.timesteps {
+            try dpm.step(modelOutput: modelOutput, timestep: t, sample: sample, into: &out)
+        }
+    }
+}
