@@ -35,6 +35,7 @@ BENCH_SAMPLES="$samples" "$scratch/release/SchedulerBenchmark" > "$work/swift.ts
 if [[ -n "${DIFFUSERS_VENV:-}" ]]; then
   echo "timing diffusers with $DIFFUSERS_VENV/bin/python" >&2
   "$DIFFUSERS_VENV/bin/python" "$here/diffusers_bench.py" "$samples" > "$work/py.tsv"
+  "$DIFFUSERS_VENV/bin/python" "$here/diffusers_solver_bench.py" "$samples" >> "$work/py.tsv"
 fi
 
 python3 - "$work/c.tsv" "$work/swift.tsv" "$work/py.tsv" <<'PY'
@@ -48,6 +49,9 @@ def load(path):
 c, s, p = (load(x) for x in sys.argv[1:4])
 shapes = sorted({k[1] for k in s}, key=lambda x: [int(v) for v in x.split("x")])
 names = ["ddim_step_eta0", "ddim_step_eta0_alloc", "ddpm_step", "randn", "ddim_loop_50"]
+# The solver cases (SolverBenchmarks.swift, diffusers_solver_bench.py): mean step over a 20-step schedule.
+solver_names = ["dpmpp_2m_step", "euler_step", "unipc_step", "flow_euler_step"]
+names += solver_names
 print(f"{'benchmark':22} {'shape':14} {'swift us':>10} {'C floor us':>11} {'swift/C':>8} {'diffusers us':>13} {'diffusers/swift':>16}")
 for shape in shapes:
     floor = c.get(("c_floor_axpby", shape))
@@ -55,7 +59,7 @@ for shape in shapes:
         if (name, shape) not in s:
             continue
         us = s[(name, shape)]
-        ratio = f"{us / floor:8.2f}" if floor and name.startswith("ddim_step") else f"{'':8}"
+        ratio = f"{us / floor:8.2f}" if floor and (name.startswith("ddim_step") or name in solver_names) else f"{'':8}"
         py = p.get((name if name != "ddim_step_eta0_alloc" else "", shape))
         pys = f"{py:13.1f}" if py else f"{'-':>13}"
         speed = f"{py / us:15.1f}x" if py else f"{'-':>16}"

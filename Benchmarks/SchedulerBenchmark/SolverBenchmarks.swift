@@ -32,4 +32,30 @@ func runSolverBenchmarks(shape: [Int], samples: Int) throws {
             try dpm.step(modelOutput: modelOutput, timestep: t, sample: sample, into: &out)
         }
     }
+
+    // Euler with the same schedule (the step also writes the x₀ estimate, as diffusers returns it).
+    var eulerConfig = EulerDiscreteSchedulerConfiguration()
+    eulerConfig.betaStart = 0.00085
+    eulerConfig.betaEnd = 0.012
+    eulerConfig.betaSchedule = .scaledLinear
+    let euler = try EulerDiscreteScheduler(config: eulerConfig)
+    var original = sample
+    try reportSolverLoop("euler_step", shape, samples: samples, steps: steps) {
+        try euler.setTimesteps(steps)
+        for t in euler.timesteps {
+            try euler.step(
+                modelOutput: modelOutput, timestep: t, sample: sample, into: &out, predOriginalSample: &original)
+        }
+    }
+
+    // Flow-matching Euler with SD3's shift.
+    var flowConfig = FlowMatchEulerDiscreteSchedulerConfiguration()
+    flowConfig.shift = 3
+    let flow = try FlowMatchEulerDiscreteScheduler(config: flowConfig)
+    try reportSolverLoop("flow_euler_step", shape, samples: samples, steps: steps) {
+        try flow.setTimesteps(steps)
+        for t in flow.timesteps {
+            try flow.step(modelOutput: modelOutput, timestep: t, sample: sample, into: &out)
+        }
+    }
 }
