@@ -113,6 +113,8 @@ def build(case):
 
 def call_set_timesteps(s, call):
     kwargs = {k: v for k, v in call.items() if k in ("num_inference_steps", "mu", "timesteps", "sigmas")}
+    if isinstance(s, UniPCMultistepScheduler) and "sigmas" in kwargs:
+        kwargs["sigmas"] = np.array(kwargs["sigmas"])  # UniPC's flow branch needs an array (a list raises)
     s.set_timesteps(**kwargs)
 
 
@@ -225,7 +227,10 @@ def run_loop(case):
             m = dummy_model(s.scale_model_input(sample, t), t, learned)
         else:
             m = dummy_model(sample, t, learned)
-        sample = s.step(m, t, sample, generator=g, **extra).prev_sample
+        if isinstance(s, UniPCMultistepScheduler):
+            sample = s.step(m, t, sample).prev_sample  # deterministic, takes no generator
+        else:
+            sample = s.step(m, t, sample, generator=g, **extra).prev_sample
         if i in record:
             trace.append({"step": i, "sample": summary(sample)})
             traced.append(sample.clone())
@@ -558,6 +563,112 @@ def flow_loops():
     return cases
 
 
+# ---------------------------------------------------------------------------------------------
+# UniPCMultistepScheduler
+
+UNIPC = "UniPCMultistepScheduler"
+# diffusers' test config (tests/schedulers/test_scheduler_unipc.py get_scheduler_config)
+UNIPC_TEST = {"num_train_timesteps": 1000, "beta_start": 0.0001, "beta_end": 0.02, "beta_schedule": "linear",
+              "solver_order": 2, "solver_type": "bh2", "final_sigmas_type": "sigma_min"}
+
+
+def unipc_schedules():
+    cases = []
+    schedules = {"linear": {}, "sd": SD, "cos": COS}
+    for sname, sched in schedules.items():
+        for spacing in ("linspace", "leading", "trailing"):
+            for n in (1, 2, 3, 7, 10, 25, 50, 100):
+                cfg = dict(sched, timestep_spacing=spacing)
+                if spacing == "leading" and n in (10, 50):
+                    cfg["steps_offset"] = 1
+                cases.append({"scheduler": UNIPC, "config": cfg, "call": {"num_inference_steps": n}})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for final in ("zero", "sigma_min"):
+            for n in (1, 5, 10, 25):
+                cases.append({"scheduler": UNIPC, "config": dict(SD, **{option: True}, final_sigmas_type=final),
+                              "call": {"num_inference_steps": n}})
+        cases.append({"scheduler": UNIPC, "config": dict(SD, **{option: True}, sigma_min=0.02, sigma_max=80.0),
+                      "call": {"num_inference_steps": 12}})
+    for shift in (1.0, 3.0, 5.0):
+        for final in ("zero", "sigma_min"):
+            cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "flow_shift": shift,
+                                                          "prediction_type": "flow_prediction",
+                                                          "final_sigmas_type": final},
+                          "call": {"num_inference_steps": 20}})
+    cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "use_karras_sigmas": True,
+                                                  "prediction_type": "flow_prediction"},
+                  "call": {"num_inference_steps": 15}})
+    for shift_type in ("exponential", "linear"):
+        cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "use_dynamic_shifting": True,
+                                                      "time_shift_type": shift_type, "prediction_type": "flow_prediction"},
+                      "call": {"num_inference_steps": 20, "mu": 1.15}})
+    cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "flow_shift": 3.0, "shift_terminal": 0.05,
+                                                  "prediction_type": "flow_prediction"},
+                  "call": {"num_inference_steps": 20}})
+    cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "flow_shift": 3.0,
+                                                  "prediction_type": "flow_prediction"},
+                  "call": {"sigmas": list(np.linspace(1.0, 0.05, 12))}})
+    cases.append({"scheduler": UNIPC, "config": {"rescale_betas_zero_snr": True, "timestep_spacing": "trailing"},
+                  "call": {"num_inference_steps": 30}})
+    cases.append({"scheduler": UNIPC, "config": {"shift_terminal": 0.1}, "call": {"num_inference_steps": 10}})
+    cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "use_dynamic_shifting": True},
+                  "call": {"num_inference_steps": 10}})
+    return cases
+
+
+def unipc_loops():
+    cases = []
+    record = [0, 1, 2, 4]
+    i = 0
+    for order in (1, 2, 3):
+        for solver_type in ("bh1", "bh2"):
+            for predict_x0 in (True, False):
+                for pred in ("epsilon", "sample", "v_prediction"):
+                    i += 1
+                    cfg = dict(UNIPC_TEST, solver_order=order, solver_type=solver_type, predict_x0=predict_x0,
+                               prediction_type=pred, lower_order_final=i % 3 != 0)
+                    if i % 4 == 1:
+                        cfg.update(SD)
+                    elif i % 4 == 3:
+                        cfg.update(COS)
+                    if i % 5 == 0 and solver_type == "bh2":
+                        cfg["final_sigmas_type"] = "zero"
+                    cfg["timestep_spacing"] = ["linspace", "leading", "trailing"][i % 3]
+                    n = [10, 20, 50, 7, 25][i % 5]
+                    cases.append({"scheduler": UNIPC, "config": cfg, "call": {"num_inference_steps": n},
+                                  "record": record})
+    cases.append({"name": "unipc_test_full_loop", "scheduler": UNIPC, "config": UNIPC_TEST,
+                  "call": {"num_inference_steps": 10}, "record": record})
+    cases.append({"name": "unipc_test_with_noise", "scheduler": UNIPC, "config": UNIPC_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 8, "record": [0]})
+    cases.append({"name": "unipc_bh1_zero_final_is_nan", "scheduler": UNIPC,
+                  "config": {"solver_type": "bh1"}, "call": {"num_inference_steps": 5}, "record": [0]})
+    for disabled in ([0], [1, 2, 3], [0, 4, 8]):
+        cases.append({"scheduler": UNIPC, "config": dict(UNIPC_TEST, disable_corrector=disabled, solver_order=3),
+                      "call": {"num_inference_steps": 12}, "record": record})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for final in ("zero", "sigma_min"):
+            cases.append({"scheduler": UNIPC, "config": dict(SD, **{option: True}, final_sigmas_type=final),
+                          "call": {"num_inference_steps": 20}, "record": record})
+    for shift in (1.0, 3.0):
+        cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "flow_shift": shift,
+                                                      "prediction_type": "flow_prediction"},
+                      "call": {"num_inference_steps": 20}, "record": record})
+    cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "use_dynamic_shifting": True,
+                                                  "shift_terminal": 0.05, "prediction_type": "flow_prediction"},
+                  "call": {"num_inference_steps": 15, "mu": 0.9}, "record": record})
+    for algo_x0 in (True, False):
+        cases.append({"scheduler": UNIPC, "config": dict(UNIPC_TEST, thresholding=True, predict_x0=algo_x0,
+                                                          dynamic_thresholding_ratio=0.87, sample_max_value=0.5),
+                      "call": {"num_inference_steps": 10}, "record": record})
+    cases.append({"scheduler": UNIPC, "config": {"rescale_betas_zero_snr": True, "prediction_type": "v_prediction",
+                                                  "timestep_spacing": "trailing"},
+                  "call": {"num_inference_steps": 25}, "record": record})
+    for n in (10, 20, 50):
+        cases.append({"scheduler": UNIPC, "config": SD, "call": {"num_inference_steps": n}, "record": record})
+    return cases
+
+
 def beta_ppf():
     qs = []
     for n in (2, 3, 4, 5, 7, 10, 13, 20, 25, 50, 100, 1000):
@@ -589,8 +700,8 @@ def write(name, payload):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    schedules = dpm_schedules() + euler_schedules() + flow_schedules()
-    loops = dpm_loops() + euler_loops() + flow_loops()
+    schedules = dpm_schedules() + euler_schedules() + flow_schedules() + unipc_schedules()
+    loops = dpm_loops() + euler_loops() + flow_loops() + unipc_loops()
     write("schedules.json", [schedule_case(c) for c in schedules])
     write("loops.json", [loop_case(c) for c in loops])
     write("beta_ppf.json", beta_ppf())

@@ -48,6 +48,19 @@ func runSolverBenchmarks(shape: [Int], samples: Int) throws {
         }
     }
 
+    // UniPC (bh2, second order) with the same schedule: corrector and predictor in one pass.
+    var unipcConfig = UniPCMultistepSchedulerConfiguration()
+    unipcConfig.betaStart = 0.00085
+    unipcConfig.betaEnd = 0.012
+    unipcConfig.betaSchedule = .scaledLinear
+    let unipc = try UniPCMultistepScheduler(config: unipcConfig)
+    try reportSolverLoop("unipc_step", shape, samples: samples, steps: steps) {
+        try unipc.setTimesteps(steps)
+        for t in unipc.timesteps {
+            try unipc.step(modelOutput: modelOutput, timestep: t, sample: sample, into: &out)
+        }
+    }
+
     // Flow-matching Euler with SD3's shift.
     var flowConfig = FlowMatchEulerDiscreteSchedulerConfiguration()
     flowConfig.shift = 3

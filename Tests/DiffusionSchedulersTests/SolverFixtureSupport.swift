@@ -160,6 +160,7 @@ extension DPMSolverMultistepScheduler: SigmaTabled {}
 extension EulerDiscreteScheduler: SigmaTabled {}
 extension EulerAncestralDiscreteScheduler: SigmaTabled {}
 extension FlowMatchEulerDiscreteScheduler: SigmaTabled {}
+extension UniPCMultistepScheduler: SigmaTabled {}
 
 /// Scheduler-specific parts of the fixture runs: the `set_timesteps` variants and `add_noise`.
 enum SolverHarness {
@@ -183,6 +184,12 @@ enum SolverHarness {
             } else {
                 try s.setTimesteps(call.num_inference_steps!)
             }
+        case let s as UniPCMultistepScheduler:
+            if let sigmas = call.sigmas {
+                try s.setTimesteps(sigmas: sigmas, mu: call.mu)
+            } else {
+                try s.setTimesteps(call.num_inference_steps!, mu: call.mu)
+            }
         case let s as FlowMatchEulerDiscreteScheduler:
             if call.sigmas != nil || call.timesteps != nil {
                 try s.setTimesteps(
@@ -201,6 +208,8 @@ enum SolverHarness {
     ) throws -> Tensor {
         switch scheduler {
         case let s as DPMSolverMultistepScheduler:
+            return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Int(t)])
+        case let s as UniPCMultistepScheduler:
             return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Int(t)])
         case let s as EulerDiscreteScheduler:
             return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Float(t)])
