@@ -227,7 +227,7 @@ def run_loop(case):
             m = dummy_model(s.scale_model_input(sample, t), t, learned)
         else:
             m = dummy_model(sample, t, learned)
-        if isinstance(s, UniPCMultistepScheduler):
+        if isinstance(s, (UniPCMultistepScheduler, HeunDiscreteScheduler)):
             sample = s.step(m, t, sample).prev_sample  # deterministic, takes no generator
         else:
             sample = s.step(m, t, sample, generator=g, **extra).prev_sample
@@ -669,6 +669,55 @@ def unipc_loops():
     return cases
 
 
+# ---------------------------------------------------------------------------------------------
+# HeunDiscreteScheduler
+
+HEUN = "HeunDiscreteScheduler"
+HEUN_TEST = {"num_train_timesteps": 1100, "beta_start": 0.0001, "beta_end": 0.02, "beta_schedule": "linear"}
+
+
+def heun_schedules():
+    cases = []
+    schedules = {"default": {}, "sd": SD, "cos": COS, "exp": {"beta_schedule": "exp"}, "test": HEUN_TEST}
+    for sname, sched in schedules.items():
+        for spacing in ("linspace", "leading", "trailing"):
+            for n in (1, 2, 5, 10, 25, 50):
+                cfg = dict(sched, timestep_spacing=spacing)
+                if spacing == "leading" and n == 10:
+                    cfg["steps_offset"] = 1
+                cases.append({"scheduler": HEUN, "config": cfg, "call": {"num_inference_steps": n}})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for sched in (SD, COS, {"beta_schedule": "exp"}):
+            for n in (2, 10, 30):
+                cases.append({"scheduler": HEUN, "config": dict(sched, **{option: True}), "call": {"num_inference_steps": n}})
+    cases.append({"scheduler": HEUN, "config": SD, "call": {"timesteps": [999.0, 700.0, 400.5, 100.0, 0.0]}})
+    cases.append({"scheduler": HEUN, "config": dict(SD, use_karras_sigmas=True), "call": {"timesteps": [900.0, 100.0]}})
+    return cases
+
+
+def heun_loops():
+    cases = []
+    record = [0, 1, 2, 5]
+    i = 0
+    for pred in ("epsilon", "v_prediction", "sample"):
+        for option in (None, "use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+            for clip in (False, True):
+                i += 1
+                cfg = dict(HEUN_TEST if i % 2 else SD, prediction_type=pred, clip_sample=clip)
+                if option:
+                    cfg[option] = True
+                cfg["timestep_spacing"] = ["linspace", "leading", "trailing"][i % 3]
+                cases.append({"scheduler": HEUN, "config": cfg, "call": {"num_inference_steps": [10, 20, 50][i % 3]},
+                              "kind": ["scaled", "pipeline"][i % 2], "record": record})
+    cases.append({"name": "heun_test_full_loop", "scheduler": HEUN, "config": HEUN_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "scaled", "record": record})
+    cases.append({"name": "heun_test_with_noise", "scheduler": HEUN, "config": HEUN_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 16, "record": [0]})
+    cases.append({"scheduler": HEUN, "config": {"beta_schedule": "exp", "use_karras_sigmas": True},
+                  "call": {"num_inference_steps": 15}, "kind": "pipeline", "record": record})
+    return cases
+
+
 def beta_ppf():
     qs = []
     for n in (2, 3, 4, 5, 7, 10, 13, 20, 25, 50, 100, 1000):
@@ -700,8 +749,8 @@ def write(name, payload):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    schedules = dpm_schedules() + euler_schedules() + flow_schedules() + unipc_schedules()
-    loops = dpm_loops() + euler_loops() + flow_loops() + unipc_loops()
+    schedules = dpm_schedules() + euler_schedules() + flow_schedules() + unipc_schedules() + heun_schedules()
+    loops = dpm_loops() + euler_loops() + flow_loops() + unipc_loops() + heun_loops()
     write("schedules.json", [schedule_case(c) for c in schedules])
     write("loops.json", [loop_case(c) for c in loops])
     write("beta_ppf.json", beta_ppf())

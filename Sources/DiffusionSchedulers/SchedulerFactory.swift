@@ -45,6 +45,9 @@ public enum SchedulerFactory {
         Builder(name: EulerAncestralDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
             try EulerAncestralDiscreteScheduler(config: EulerAncestralDiscreteSchedulerConfiguration(values: values))
         },
+        Builder(name: HeunDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try HeunDiscreteScheduler(config: HeunDiscreteSchedulerConfiguration(values: values))
+        },
         Builder(name: UniPCMultistepSchedulerConfiguration.className) { values throws(SchedulerError) in
             try UniPCMultistepScheduler(config: UniPCMultistepSchedulerConfiguration(values: values))
         },

@@ -161,6 +161,7 @@ extension EulerDiscreteScheduler: SigmaTabled {}
 extension EulerAncestralDiscreteScheduler: SigmaTabled {}
 extension FlowMatchEulerDiscreteScheduler: SigmaTabled {}
 extension UniPCMultistepScheduler: SigmaTabled {}
+extension HeunDiscreteScheduler: SigmaTabled {}
 
 /// Scheduler-specific parts of the fixture runs: the `set_timesteps` variants and `add_noise`.
 enum SolverHarness {
@@ -181,6 +182,12 @@ enum SolverHarness {
                 try s.setTimesteps(timesteps: t.map { Float($0) })
             } else if let sigmas = call.sigmas {
                 try s.setTimesteps(sigmas: sigmas.map { Float($0) })
+            } else {
+                try s.setTimesteps(call.num_inference_steps!)
+            }
+        case let s as HeunDiscreteScheduler:
+            if let t = call.timesteps {
+                try s.setTimesteps(timesteps: t.map { Float($0) })
             } else {
                 try s.setTimesteps(call.num_inference_steps!)
             }
@@ -214,6 +221,8 @@ enum SolverHarness {
         case let s as EulerDiscreteScheduler:
             return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Float(t)])
         case let s as EulerAncestralDiscreteScheduler:
+            return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Float(t)])
+        case let s as HeunDiscreteScheduler:
             return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Float(t)])
         default:
             throw SchedulerError(key: nil, message: "no add_noise for \(type(of: scheduler).className)")
