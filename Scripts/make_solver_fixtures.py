@@ -208,7 +208,9 @@ def run_loop(case):
     learned = case.get("learned", False)
     sample = dummy_sample_deter()
     timesteps = s.timesteps
-    if kind == "noise":
+    if kind == "tail":  # diffusers' test_full_uneven_loop: start part-way, without noise
+        timesteps = timesteps[case["start"]:]
+    elif kind == "noise":
         start = case["start"]
         timesteps = timesteps[start:]
         if case.get("begin_index"):
@@ -718,6 +720,85 @@ def heun_loops():
     return cases
 
 
+# ---------------------------------------------------------------------------------------------
+# DPMSolverSinglestepScheduler
+
+DPM_S = "DPMSolverSinglestepScheduler"
+DPM_S_TEST = {"num_train_timesteps": 1000, "beta_start": 0.0001, "beta_end": 0.02, "beta_schedule": "linear",
+              "solver_order": 2, "prediction_type": "epsilon", "thresholding": False, "sample_max_value": 1.0,
+              "algorithm_type": "dpmsolver++", "solver_type": "midpoint", "lambda_min_clipped": -float("inf"),
+              "variance_type": None, "final_sigmas_type": "sigma_min"}
+
+
+def dpm_single_schedules():
+    cases = []
+    for sname, sched in {"linear": {}, "sd": SD, "cos": COS}.items():
+        for n in (1, 2, 3, 5, 10, 25, 50, 100):
+            cases.append({"scheduler": DPM_S, "config": sched, "call": {"num_inference_steps": n}})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for sched in (SD, COS):
+            for n in (2, 10, 25):
+                cases.append({"scheduler": DPM_S, "config": dict(sched, **{option: True}), "call": {"num_inference_steps": n}})
+    for shift in (1.0, 3.0):
+        cases.append({"scheduler": DPM_S, "config": {"use_flow_sigmas": True, "flow_shift": shift,
+                                                      "prediction_type": "flow_prediction"},
+                      "call": {"num_inference_steps": 20}})
+    cases.append({"scheduler": DPM_S, "config": {"use_flow_sigmas": True, "use_dynamic_shifting": True,
+                                                  "prediction_type": "flow_prediction"},
+                  "call": {"num_inference_steps": 20, "mu": 1.1}})
+    for clip in (-5.1, -3.0):
+        cases.append({"scheduler": DPM_S, "config": dict(COS, lambda_min_clipped=clip), "call": {"num_inference_steps": 20}})
+    cases.append({"scheduler": DPM_S, "config": {"final_sigmas_type": "sigma_min"}, "call": {"num_inference_steps": 12}})
+    cases.append({"scheduler": DPM_S, "config": {}, "call": {"timesteps": [999, 800, 600, 400, 200, 10]}})
+    cases.append({"scheduler": DPM_S, "config": {"algorithm_type": "sde-dpmsolver"}, "call": {"num_inference_steps": 10}})
+    return cases
+
+
+def dpm_single_loops():
+    cases = []
+    record = [0, 1, 2, 4]
+    i = 0
+    for algo in ("dpmsolver++", "sde-dpmsolver++", "dpmsolver"):
+        for order in (1, 2, 3):
+            for solver_type in ("midpoint", "heun"):
+                for pred in ("epsilon", "sample", "v_prediction"):
+                    i += 1
+                    cfg = dict(DPM_S_TEST, algorithm_type=algo, solver_order=order, solver_type=solver_type,
+                               prediction_type=pred, lower_order_final=i % 2 == 0)
+                    if algo.endswith("++") and i % 3 == 0:
+                        cfg["final_sigmas_type"] = "zero"
+                    if i % 4 == 1:
+                        cfg.update(SD)
+                    elif i % 4 == 3:
+                        cfg.update(COS)
+                    n = [10, 20, 50, 7, 25, 12][i % 6]
+                    cases.append({"scheduler": DPM_S, "config": cfg, "call": {"num_inference_steps": n}, "seed": i,
+                                  "record": record})
+    cases.append({"name": "dpm_single_test_full_loop", "scheduler": DPM_S, "config": DPM_S_TEST,
+                  "call": {"num_inference_steps": 10}, "record": record})
+    cases.append({"name": "dpm_single_test_uneven_loop", "scheduler": DPM_S, "config": DPM_S_TEST,
+                  "call": {"num_inference_steps": 50}, "kind": "tail", "start": 3, "record": record})
+    cases.append({"name": "dpm_single_test_with_noise", "scheduler": DPM_S, "config": DPM_S_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 5, "record": [0]})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        cases.append({"scheduler": DPM_S, "config": dict(DPM_S_TEST, **SD, **{option: True}, solver_order=3),
+                      "call": {"num_inference_steps": 20}, "record": record})
+    cases.append({"scheduler": DPM_S, "config": dict(DPM_S_TEST, thresholding=True, dynamic_thresholding_ratio=0.87,
+                                                      sample_max_value=0.5), "call": {"num_inference_steps": 10},
+                  "record": record})
+    for var in ("learned", "learned_range"):
+        cases.append({"scheduler": DPM_S, "config": dict(DPM_S_TEST, variance_type=var), "call": {"num_inference_steps": 10},
+                      "learned": True, "record": record})
+    cases.append({"scheduler": DPM_S, "config": {"use_flow_sigmas": True, "flow_shift": 3.0,
+                                                  "prediction_type": "flow_prediction", "solver_order": 3},
+                  "call": {"num_inference_steps": 18}, "record": record})
+    for seed in (0, 42):
+        cases.append({"scheduler": DPM_S, "config": dict(DPM_S_TEST, algorithm_type="sde-dpmsolver++",
+                                                          solver_type="heun", solver_order=3),
+                      "call": {"num_inference_steps": 30}, "seed": seed, "record": record})
+    return cases
+
+
 def beta_ppf():
     qs = []
     for n in (2, 3, 4, 5, 7, 10, 13, 20, 25, 50, 100, 1000):
@@ -749,8 +830,9 @@ def write(name, payload):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    schedules = dpm_schedules() + euler_schedules() + flow_schedules() + unipc_schedules() + heun_schedules()
-    loops = dpm_loops() + euler_loops() + flow_loops() + unipc_loops() + heun_loops()
+    schedules = (dpm_schedules() + euler_schedules() + flow_schedules() + unipc_schedules() + heun_schedules()
+                 + dpm_single_schedules())
+    loops = dpm_loops() + euler_loops() + flow_loops() + unipc_loops() + heun_loops() + dpm_single_loops()
     write("schedules.json", [schedule_case(c) for c in schedules])
     write("loops.json", [loop_case(c) for c in loops])
     write("beta_ppf.json", beta_ppf())

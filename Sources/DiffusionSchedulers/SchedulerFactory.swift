@@ -39,6 +39,9 @@ public enum SchedulerFactory {
         Builder(name: DPMSolverMultistepSchedulerConfiguration.className) { values throws(SchedulerError) in
             try DPMSolverMultistepScheduler(config: DPMSolverMultistepSchedulerConfiguration(values: values))
         },
+        Builder(name: DPMSolverSinglestepSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try DPMSolverSinglestepScheduler(config: DPMSolverSinglestepSchedulerConfiguration(values: values))
+        },
         Builder(name: EulerDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
             try EulerDiscreteScheduler(config: EulerDiscreteSchedulerConfiguration(values: values))
         },

@@ -162,6 +162,7 @@ extension EulerAncestralDiscreteScheduler: SigmaTabled {}
 extension FlowMatchEulerDiscreteScheduler: SigmaTabled {}
 extension UniPCMultistepScheduler: SigmaTabled {}
 extension HeunDiscreteScheduler: SigmaTabled {}
+extension DPMSolverSinglestepScheduler: SigmaTabled {}
 
 /// Scheduler-specific parts of the fixture runs: the `set_timesteps` variants and `add_noise`.
 enum SolverHarness {
@@ -184,6 +185,12 @@ enum SolverHarness {
                 try s.setTimesteps(sigmas: sigmas.map { Float($0) })
             } else {
                 try s.setTimesteps(call.num_inference_steps!)
+            }
+        case let s as DPMSolverSinglestepScheduler:
+            if let t = call.timesteps {
+                try s.setTimesteps(timesteps: t.map { Int($0) }, mu: call.mu)
+            } else {
+                try s.setTimesteps(call.num_inference_steps!, mu: call.mu)
             }
         case let s as HeunDiscreteScheduler:
             if let t = call.timesteps {
@@ -218,6 +225,8 @@ enum SolverHarness {
             return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Int(t)])
         case let s as UniPCMultistepScheduler:
             return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Int(t)])
+        case let s as DPMSolverSinglestepScheduler:
+            return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Int(t)])
         case let s as EulerDiscreteScheduler:
             return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Float(t)])
         case let s as EulerAncestralDiscreteScheduler:
@@ -245,6 +254,8 @@ enum SolverHarness {
         var timesteps = scheduler.timestepValues
         let kind = fixture.kind ?? "plain"
         switch kind {
+        case "tail":
+            timesteps = Array(timesteps[(fixture.start ?? 0)...])
         case "noise":
             let start = fixture.start ?? 0
             timesteps = Array(timesteps[start...])
