@@ -112,7 +112,8 @@ def build(case):
 
 
 def call_set_timesteps(s, call):
-    kwargs = {k: v for k, v in call.items() if k in ("num_inference_steps", "mu", "timesteps", "sigmas")}
+    kwargs = {k: v for k, v in call.items()
+              if k in ("num_inference_steps", "mu", "timesteps", "sigmas", "original_inference_steps", "strength")}
     if isinstance(s, UniPCMultistepScheduler) and "sigmas" in kwargs:
         kwargs["sigmas"] = np.array(kwargs["sigmas"])  # UniPC's flow branch needs an array (a list raises)
     s.set_timesteps(**kwargs)
@@ -141,7 +142,7 @@ def schedule_case(case):
         out["error"] = f"{type(e).__name__}: {e}"
         return out
     out["timesteps"] = timesteps_json(s.timesteps)
-    out["sigmas"] = hexbits(s.sigmas.numpy())
+    out["sigmas"] = hexbits(s.sigmas.numpy()) if hasattr(s, "sigmas") else ""
     ins = getattr(s, "init_noise_sigma", 1.0)  # flow matching has none: the loop starts from pure noise
     out["init_noise_sigma"] = hexbits([float(ins)])
     return out
@@ -239,7 +240,7 @@ def run_loop(case):
     out = dict(case)
     out["ulp_rated"] = ulp_rated(case)
     out["timesteps"] = timesteps_json(s.timesteps)
-    out["sigmas"] = hexbits(s.sigmas.numpy())
+    out["sigmas"] = hexbits(s.sigmas.numpy()) if hasattr(s, "sigmas") else ""
     out["trace"] = trace
     out["result"] = summary(sample)
     return out, sample, traced
@@ -799,6 +800,66 @@ def dpm_single_loops():
     return cases
 
 
+# ---------------------------------------------------------------------------------------------
+# LCMScheduler
+
+LCM = "LCMScheduler"
+LCM_TEST = {"num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
+            "prediction_type": "epsilon"}
+
+
+def lcm_schedules():
+    cases = []
+    for n in (1, 2, 4, 8, 10, 25, 50):
+        cases.append({"scheduler": LCM, "config": {}, "call": {"num_inference_steps": n}})
+    for orig in (20, 30, 100, 1000):
+        for n in (1, 3, 7, 20):
+            cases.append({"scheduler": LCM, "config": {"original_inference_steps": orig},
+                          "call": {"num_inference_steps": n}})
+    for strength in (0.5, 0.8, 0.33):
+        for n in (2, 4, 10):
+            cases.append({"scheduler": LCM, "config": {}, "call": {"num_inference_steps": n, "strength": strength}})
+    cases.append({"scheduler": LCM, "config": {}, "call": {"num_inference_steps": 4, "original_inference_steps": 40}})
+    cases.append({"scheduler": LCM, "config": {"num_train_timesteps": 777}, "call": {"num_inference_steps": 6}})
+    for strength in (1.0, 0.5):
+        cases.append({"scheduler": LCM, "config": {}, "call": {"timesteps": [999, 759, 499, 259, 100, 15],
+                                                                "strength": strength}})
+    cases.append({"scheduler": LCM, "config": {}, "call": {"num_inference_steps": 60}})
+    cases.append({"scheduler": LCM, "config": {}, "call": {"num_inference_steps": 10, "strength": 0.1}})
+    return cases
+
+
+def lcm_loops():
+    cases = []
+    record = [0, 1, 2]
+    cases.append({"name": "lcm_test_onestep", "scheduler": LCM, "config": LCM_TEST, "call": {"num_inference_steps": 1},
+                  "seed": 0, "record": [0]})
+    cases.append({"name": "lcm_test_multistep", "scheduler": LCM, "config": LCM_TEST,
+                  "call": {"num_inference_steps": 10}, "seed": 0, "record": record})
+    i = 0
+    for pred in ("epsilon", "sample", "v_prediction"):
+        for mode in ({}, {"clip_sample": True}, {"thresholding": True, "dynamic_thresholding_ratio": 0.9,
+                                                  "sample_max_value": 2.0}):
+            for one in (True, False):
+                i += 1
+                cfg = dict(LCM_TEST, prediction_type=pred, set_alpha_to_one=one, **mode)
+                if i % 3 == 0:
+                    cfg["timestep_scaling"] = 5.0
+                if i % 4 == 0:
+                    cfg.update({"beta_schedule": "linear", "beta_start": 0.0001, "beta_end": 0.02})
+                cases.append({"scheduler": LCM, "config": cfg, "call": {"num_inference_steps": [4, 8, 2][i % 3]},
+                              "seed": 100 + i, "record": record})
+    cases.append({"scheduler": LCM, "config": dict(LCM_TEST, rescale_betas_zero_snr=True, prediction_type="v_prediction"),
+                  "call": {"num_inference_steps": 6}, "seed": 3, "record": record})
+    cases.append({"scheduler": LCM, "config": LCM_TEST, "call": {"num_inference_steps": 4, "strength": 0.6},
+                  "seed": 9, "record": record})
+    cases.append({"scheduler": LCM, "config": LCM_TEST, "call": {"timesteps": [999, 759, 499, 259], "strength": 0.5},
+                  "seed": 11, "record": [0]})
+    cases.append({"name": "lcm_with_noise", "scheduler": LCM, "config": LCM_TEST, "call": {"num_inference_steps": 8},
+                  "kind": "noise", "start": 3, "seed": 5, "record": [0]})
+    return cases
+
+
 def beta_ppf():
     qs = []
     for n in (2, 3, 4, 5, 7, 10, 13, 20, 25, 50, 100, 1000):
@@ -831,8 +892,9 @@ def write(name, payload):
 def main():
     os.makedirs(OUT, exist_ok=True)
     schedules = (dpm_schedules() + euler_schedules() + flow_schedules() + unipc_schedules() + heun_schedules()
-                 + dpm_single_schedules())
-    loops = dpm_loops() + euler_loops() + flow_loops() + unipc_loops() + heun_loops() + dpm_single_loops()
+                 + dpm_single_schedules() + lcm_schedules())
+    loops = (dpm_loops() + euler_loops() + flow_loops() + unipc_loops() + heun_loops() + dpm_single_loops()
+             + lcm_loops())
     write("schedules.json", [schedule_case(c) for c in schedules])
     write("loops.json", [loop_case(c) for c in loops])
     write("beta_ppf.json", beta_ppf())

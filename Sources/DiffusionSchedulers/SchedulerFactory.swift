@@ -54,6 +54,9 @@ public enum SchedulerFactory {
         Builder(name: UniPCMultistepSchedulerConfiguration.className) { values throws(SchedulerError) in
             try UniPCMultistepScheduler(config: UniPCMultistepSchedulerConfiguration(values: values))
         },
+        Builder(name: LCMSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try LCMScheduler(config: LCMSchedulerConfiguration(values: values))
+        },
         Builder(name: FlowMatchEulerDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
             try FlowMatchEulerDiscreteScheduler(config: FlowMatchEulerDiscreteSchedulerConfiguration(values: values))
         },
