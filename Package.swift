@@ -20,8 +20,17 @@ let package = Package(
             pkgConfig: "libcmark",
             providers: [.apt(["libcmark-dev"])]
         ),
+        // The element loops of the scheduler steps and of torch.randn, in C. Hand-written because
+        // Swift cannot build one function for several instruction sets and choose at run time,
+        // and no library reproduces torch's float32 operation order (fused exactly where torch
+        // fuses, nowhere else) for these loops. Portable, AVX2+FMA and AVX-512F variants of one
+        // source give identical bits; compiled by the toolchain's clang, so nothing to install.
+        .target(
+            name: "CSchedulerKernels",
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
+        ),
         // The diffusers schedulers in Swift. Depends on nothing but the toolchain.
-        .target(name: "DiffusionSchedulers"),
+        .target(name: "DiffusionSchedulers", dependencies: ["CSchedulerKernels"]),
         // The site generator.
         .target(
             name: "LitMath",

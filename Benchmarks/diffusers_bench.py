@@ -54,3 +54,10 @@ for shape in ([1, 4, 64, 64], [1, 4, 128, 128], [1, 16, 128, 128]):
 
     n = max(5, samples // 10)
     report("ddim_loop_50", shape, median_us(loop, n, 1), n)
+
+    def ddpm_loop():
+        x = sample
+        for step in ddpm.timesteps:
+            x = ddpm.step(model_output, step, x, generator=gen).prev_sample
+
+    report("ddpm_loop_50", shape, median_us(ddpm_loop, n, 1), n)

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Times DiffusionSchedulers' step against the C memory-bound floor and, optionally, diffusers.
+# Times DiffusionSchedulers' steps against the C memory-bound floor and, optionally, diffusers.
 #
-#   Benchmarks/run-scheduler-bench.sh                       # Swift + C floor
+#   Benchmarks/run-scheduler-bench.sh                                # Swift + C floors
 #   DIFFUSERS_VENV=/path/to/venv Benchmarks/run-scheduler-bench.sh   # + diffusers/torch
-#   BENCH_CPU=haswell Benchmarks/run-scheduler-bench.sh     # both compiled for AVX2 (-target-cpu / -march)
-#   BENCH_SAMPLES=400 ...                                   # more samples per median
+#   BENCH_SAMPLES=400 ...                                            # more samples per median
+#   BENCH_SCRATCH=.build-x ...                                       # SwiftPM scratch path (default .build-sched-rel)
+#   BENCH_CPU=haswell ...                                            # compile the Swift code for that CPU too
 #
-# Everything runs on one thread. Prints a table of medians (microseconds) and the ratios
-# Swift/C-floor and diffusers/Swift. The machine is shared: compare medians, rerun if noisy.
+# The Swift library is built as a user gets it (release, baseline target). Its kernels pick the
+# best instruction set at run time; the program runs with that choice, with
+# DIFFUSION_SCHEDULERS_CPU=portable and, on AVX-512 machines, with avx2, side by side.
+# The C floors are one fused pass out = a*x + b*y (2 loads, 1 store) and a pass with the traffic
+# of a step with separate outputs (2 loads, 2 stores: it also writes pred_original_sample), each
+# built with gcc -O3 and with -march=native.
+#
+# Everything runs on one thread. Prints medians (microseconds) and the ratios Swift/C floor and
+# diffusers/Swift. The machine may be shared: compare medians from one run, rerun if noisy.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -15,22 +23,28 @@ samples="${BENCH_SAMPLES:-200}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-cflags=(-O3)
 swiftflags=()
-scratch="$root/.build-sched-rel"
+scratch="${BENCH_SCRATCH:-$root/.build-sched-rel}"
 if [[ -n "${BENCH_CPU:-}" ]]; then
-  cflags+=("-march=$BENCH_CPU")
   swiftflags+=(-Xswiftc -target-cpu -Xswiftc "$BENCH_CPU")
-  scratch="$root/.build-sched-rel-$BENCH_CPU"
+  scratch="$scratch-$BENCH_CPU"
 fi
 
-echo "building C floor: gcc ${cflags[*]}" >&2
-gcc "${cflags[@]}" "$here/c_floor.c" -o "$work/c_floor"
+echo "building C floors: gcc -O3 and gcc -O3 -march=native" >&2
+gcc -O3 "$here/c_floor.c" -o "$work/c_floor"
+gcc -O3 -march=native "$here/c_floor.c" -o "$work/c_floor_native"
 echo "building SchedulerBenchmark (release${BENCH_CPU:+, -target-cpu $BENCH_CPU})" >&2
 (cd "$root" && swift build -c release --scratch-path "$scratch" --product SchedulerBenchmark ${swiftflags[@]+"${swiftflags[@]}"} >&2)
 
 "$work/c_floor" "$samples" > "$work/c.tsv"
+"$work/c_floor_native" "$samples" > "$work/cn.tsv"
 BENCH_SAMPLES="$samples" "$scratch/release/SchedulerBenchmark" > "$work/swift.tsv"
+BENCH_SAMPLES="$samples" DIFFUSION_SCHEDULERS_CPU=portable "$scratch/release/SchedulerBenchmark" > "$work/portable.tsv"
+: > "$work/avx2.tsv"
+if grep -q $'^# kernels\tavx512' "$work/swift.tsv"; then
+  # Many CPUs have AVX2 but not AVX-512: show that level too.
+  BENCH_SAMPLES="$samples" DIFFUSION_SCHEDULERS_CPU=avx2 "$scratch/release/SchedulerBenchmark" > "$work/avx2.tsv"
+fi
 : > "$work/py.tsv"
 if [[ -n "${DIFFUSERS_VENV:-}" ]]; then
   echo "timing diffusers with $DIFFUSERS_VENV/bin/python" >&2
@@ -38,30 +52,53 @@ if [[ -n "${DIFFUSERS_VENV:-}" ]]; then
   "$DIFFUSERS_VENV/bin/python" "$here/diffusers_solver_bench.py" "$samples" >> "$work/py.tsv"
 fi
 
-python3 - "$work/c.tsv" "$work/swift.tsv" "$work/py.tsv" <<'PY'
+python3 - "$work/c.tsv" "$work/cn.tsv" "$work/swift.tsv" "$work/avx2.tsv" "$work/portable.tsv" "$work/py.tsv" <<'PY'
 import sys
 def load(path):
-    rows = {}
+    rows, notes = {}, {}
     for line in open(path):
-        name, shape, us, n = line.rstrip("\n").split("\t")
+        fields = line.rstrip("\n").split("\t")
+        if fields[0].startswith("#"):
+            notes[fields[0].lstrip("# ")] = fields[1]
+            continue
+        name, shape, us, n = fields
         rows[(name, shape)] = float(us)
-    return rows
-c, s, p = (load(x) for x in sys.argv[1:4])
+    return rows, notes
+(c, _), (cn, _), (s, notes), (avx2, _), (port, _), (p, _) = (load(x) for x in sys.argv[1:7])
+level = notes.get("kernels", "?")
 shapes = sorted({k[1] for k in s}, key=lambda x: [int(v) for v in x.split("x")])
-names = ["ddim_step_eta0", "ddim_step_eta0_alloc", "ddpm_step", "randn", "ddim_loop_50"]
+names = ["ddim_step_eta0", "ddim_step_eta0_alloc", "ddim_step_eta0_inplace", "ddpm_step", "ddpm_step_alloc",
+         "ddpm_step_inplace", "randn", "ddim_loop_50", "ddpm_loop_50"]
 # The solver cases (SolverBenchmarks.swift, diffusers_solver_bench.py): mean step over a 20-step schedule.
 solver_names = ["dpmpp_2m_step", "euler_step", "unipc_step", "flow_euler_step"]
 names += solver_names
-print(f"{'benchmark':22} {'shape':14} {'swift us':>10} {'C floor us':>11} {'swift/C':>8} {'diffusers us':>13} {'diffusers/swift':>16}")
+# diffusers has one form, which allocates; every Swift form compares with it.
+py_name = {"ddim_step_eta0_alloc": "ddim_step_eta0", "ddim_step_eta0_inplace": "ddim_step_eta0",
+           "ddpm_step_alloc": "ddpm_step", "ddpm_step_inplace": "ddpm_step"}
+swift_col = f"swift {level} us"
+print("ratios: swift/C and swift/Cnat against the a*x+b*y floor (gcc -O3, -march=native);")
+print("        swift/IO against the native 2-in-2-out floor, the memory traffic a step must do")
+avx2_col = f" {'avx2 us':>9}" if avx2 else ""
+print(f"{'benchmark':22} {'shape':13} {swift_col:>17}{avx2_col} {'portable us':>12} {'swift/C':>8} {'swift/Cnat':>10}"
+      f" {'swift/IO':>8} {'diffusers us':>13} {'diffusers/swift':>16}")
 for shape in shapes:
-    floor = c.get(("c_floor_axpby", shape))
+    floor, native = c.get(("c_floor_axpby", shape)), cn.get(("c_floor_axpby", shape))
+    io, io_native = c.get(("c_floor_2in2out", shape)), cn.get(("c_floor_2in2out", shape))
+    pad = " " * len(avx2_col)
+    print(f"{'C floor a*x+b*y':22} {shape:13} {'gcc -O3:':>17}{pad} {floor:12.2f} {'-march=native:':>19} {native:8.2f}")
+    print(f"{'C floor 2 in, 2 out':22} {shape:13} {'gcc -O3:':>17}{pad} {io:12.2f} {'-march=native:':>19} {io_native:8.2f}")
     for name in names:
         if (name, shape) not in s:
             continue
         us = s[(name, shape)]
-        ratio = f"{us / floor:8.2f}" if floor and (name.startswith("ddim_step") or name in solver_names) else f"{'':8}"
-        py = p.get((name if name != "ddim_step_eta0_alloc" else "", shape))
+        pus = port.get((name, shape))
+        steps = name.startswith("ddim_step") or name.startswith("ddpm_step") or name in solver_names
+        ratio = f"{us / floor:8.2f}" if floor and steps else f"{'':8}"
+        ratio_n = f"{us / native:10.2f}" if native and steps else f"{'':10}"
+        ratio_io = f"{us / io_native:8.2f}" if io_native and steps else f"{'':8}"
+        py = p.get((py_name.get(name, name), shape))
         pys = f"{py:13.1f}" if py else f"{'-':>13}"
         speed = f"{py / us:15.1f}x" if py else f"{'-':>16}"
-        print(f"{name:22} {shape:14} {us:10.2f} {floor:11.2f} {ratio} {pys} {speed}")
+        a2 = f" {avx2[(name, shape)]:9.2f}" if avx2 else ""
+        print(f"{name:22} {shape:13} {us:17.2f}{a2} {pus:12.2f} {ratio} {ratio_n} {ratio_io} {pys} {speed}")
 PY

@@ -17,6 +17,8 @@ public final class DDIMScheduler {
 
     /// The standard deviation of the initial noise, 1 for DDIM.
     public let initNoiseSigma: Float = 1
+    /// The instruction-set variant of the step's element loop; tests lower it to check the levels agree.
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler; throws when an option is out of range.
     public init(config: DDIMSchedulerConfiguration = DDIMSchedulerConfiguration()) throws(SchedulerError) {
@@ -88,9 +90,7 @@ public final class DDIMScheduler {
         modelOutput: Tensor, timestep t: Int, sample: Tensor, eta: Double = 0, useClippedModelOutput: Bool = false,
         generator: TorchGenerator? = nil, varianceNoise: Tensor? = nil
     ) throws(SchedulerError) -> SchedulerOutput {
-        var output = SchedulerOutput(
-            prevSample: Tensor(uncheckedShape: sample.shape, scalars: []),
-            predOriginalSample: Tensor(uncheckedShape: sample.shape, scalars: []))
+        var output = SchedulerOutput(prevSample: .empty, predOriginalSample: .empty)
         try step(
             modelOutput: modelOutput, timestep: t, sample: sample, eta: eta,
             useClippedModelOutput: useClippedModelOutput, generator: generator, varianceNoise: varianceNoise,
@@ -104,6 +104,65 @@ public final class DDIMScheduler {
         modelOutput: Tensor, timestep t: Int, sample: Tensor, eta: Double = 0, useClippedModelOutput: Bool = false,
         generator: TorchGenerator? = nil, varianceNoise: Tensor? = nil, into output: inout SchedulerOutput
     ) throws(SchedulerError) {
+        let plan = try plan(
+            modelOutput: modelOutput, timestep: t, sample: sample, eta: eta,
+            useClippedModelOutput: useClippedModelOutput, generator: generator, varianceNoise: varianceNoise)
+        output.prevSample.prepare(shape: sample.shape, count: sample.count)
+        output.predOriginalSample.prepare(shape: sample.shape, count: sample.count)
+        sample.scalars.withUnsafeBufferPointer { x in
+            modelOutput.scalars.withUnsafeBufferPointer { m in
+                output.predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
+                    output.prevSample.scalars.withUnsafeMutableBufferPointer { prev in
+                        plan.run(level: kernelLevel, sample: x, modelOutput: m, original: x0, previous: prev)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `step` in place: `sample` becomes x_{t−1}, and x₀ is not kept. The fastest form for a
+    /// sampling loop (`try scheduler.step(modelOutput: eps, timestep: t, sample: &latents)`):
+    /// it reads and writes one buffer and allocates nothing.
+    public func step(
+        modelOutput: Tensor, timestep t: Int, sample: inout Tensor, eta: Double = 0,
+        useClippedModelOutput: Bool = false, generator: TorchGenerator? = nil, varianceNoise: Tensor? = nil
+    ) throws(SchedulerError) {
+        let plan = try plan(
+            modelOutput: modelOutput, timestep: t, sample: sample, eta: eta,
+            useClippedModelOutput: useClippedModelOutput, generator: generator, varianceNoise: varianceNoise)
+        modelOutput.scalars.withUnsafeBufferPointer { m in
+            sample.scalars.withUnsafeMutableBufferPointer { x in
+                plan.run(level: kernelLevel, sample: UnsafeBufferPointer(x), modelOutput: m, original: nil, previous: x)
+            }
+        }
+    }
+
+    /// `step` in place, also writing x₀ into `predOriginalSample` (whose storage is reused when it
+    /// already has the sample's size).
+    public func step(
+        modelOutput: Tensor, timestep t: Int, sample: inout Tensor, eta: Double = 0,
+        useClippedModelOutput: Bool = false, generator: TorchGenerator? = nil, varianceNoise: Tensor? = nil,
+        predOriginalSample: inout Tensor
+    ) throws(SchedulerError) {
+        let plan = try plan(
+            modelOutput: modelOutput, timestep: t, sample: sample, eta: eta,
+            useClippedModelOutput: useClippedModelOutput, generator: generator, varianceNoise: varianceNoise)
+        predOriginalSample.prepare(shape: sample.shape, count: sample.count)
+        modelOutput.scalars.withUnsafeBufferPointer { m in
+            predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
+                sample.scalars.withUnsafeMutableBufferPointer { x in
+                    plan.run(level: kernelLevel, sample: UnsafeBufferPointer(x), modelOutput: m, original: x0, previous: x)
+                }
+            }
+        }
+    }
+
+    /// Checks the arguments and computes the step's float32 coefficients, each a 0-dim tensor
+    /// operation in diffusers, before any storage is touched or noise drawn.
+    private func plan(
+        modelOutput: Tensor, timestep t: Int, sample: Tensor, eta: Double, useClippedModelOutput: Bool,
+        generator: TorchGenerator?, varianceNoise: Tensor?
+    ) throws(SchedulerError) -> Plan {
         try InferenceTimesteps.validate(t, numTrainTimesteps: config.numTrainTimesteps)
         guard eta.isFinite, eta >= 0 else {
             throw SchedulerError(key: "eta", message: "eta must be a finite number ≥ 0, not \(eta)")
@@ -114,7 +173,6 @@ public final class DDIMScheduler {
         }
         let prevT = try previousTimestep(t)
 
-        // Scalar coefficients, each a float32 0-dim tensor operation in diffusers.
         let alphaProd = alphasCumprod[t]
         let alphaProdPrev = try alphaProdPrevious(prevT)
         let betaProd = 1 - alphaProd
@@ -127,61 +185,103 @@ public final class DDIMScheduler {
         let directionCoeff = TorchNumerics.sqrt(1 - alphaProdPrev - std * std)
         let originalCoeff = TorchNumerics.sqrt(alphaProdPrev)
 
-        // The noise lands in the output buffer first; the fused pass reads it back before overwriting it.
-        let count = sample.count
-        let addsNoise = eta > 0
-        if output.prevSample.scalars.count != count || output.prevSample.shape != sample.shape {
-            output.prevSample = Tensor(uncheckedShape: sample.shape, scalars: Self.uninitialized(count))
-        }
-        if output.predOriginalSample.scalars.count != count || output.predOriginalSample.shape != sample.shape {
-            output.predOriginalSample = Tensor(uncheckedShape: sample.shape, scalars: Self.uninitialized(count))
-        }
-        if addsNoise {
+        // diffusers draws (or takes) noise only when η > 0, and only then checks where it comes from.
+        var noise: Plan.Noise = .none
+        if eta > 0 {
             if let varianceNoise {
                 guard generator == nil else {
                     throw SchedulerError(
                         key: "varianceNoise", message: "cannot pass both generator and varianceNoise")
                 }
                 try sample.checkSameShape(as: varianceNoise, "sample", "varianceNoise")
-                output.prevSample.scalars = varianceNoise.scalars
+                noise = .values(varianceNoise)
             } else if let generator {
-                output.prevSample.scalars.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
+                noise = .generator(generator)
             } else {
                 throw SchedulerError(
                     key: "generator", message: "DDIM step with eta \(eta) draws noise; pass a generator or varianceNoise")
             }
         }
 
-        let batch = sample.shape.isEmpty ? 1 : sample.shape[0]
-        let itemCount = batch > 0 ? count / batch : 0
-        let kernel = DDIMKernel(
-            prediction: config.predictionType, sqrtAlpha: estimate.sqrtAlpha, sqrtBeta: estimate.sqrtBeta,
-            originalCoeff: originalCoeff, directionCoeff: directionCoeff, std: std, addsNoise: addsNoise,
-            useClippedModelOutput: useClippedModelOutput)
-        sample.scalars.withUnsafeBufferPointer { x in
-            modelOutput.scalars.withUnsafeBufferPointer { m in
-                output.predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
-                    output.prevSample.scalars.withUnsafeMutableBufferPointer { prev in
-                        if let threshold = estimate.threshold {
-                            // Dynamic thresholding needs the quantile of the whole x₀ first: two passes.
-                            for i in 0..<count { x0[i] = estimate.unclipped(sample: x[i], modelOutput: m[i]) }
-                            let thresholds = DynamicThresholding.thresholds(
-                                UnsafeBufferPointer(x0), batch: batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
-                            for b in 0..<batch {
-                                kernel.run(x, m, x0, prev, range: (b * itemCount)..<((b + 1) * itemCount), thresholds[b])
-                            }
-                        } else {
-                            kernel.run(x, m, x0, prev, range: 0..<count, clipRange: estimate.clipRange)
-                        }
+        let direction: StepPass.Direction =
+            switch (config.predictionType, useClippedModelOutput) {
+            case (_, true): .epsilonFromClippedEstimate
+            case (.epsilon, false): .modelOutput
+            case (.sample, false): .epsilonFromSample
+            case (.vPrediction, false): .epsilonFromVelocity
+            }
+        return Plan(
+            pass: StepPass(
+                estimate: .init(config.predictionType), direction: direction,
+                tail: eta > 0 ? .noise(std: std) : .none, sqrtAlpha: estimate.sqrtAlpha,
+                sqrtBeta: estimate.sqrtBeta, clipRange: estimate.clipRange, a: originalCoeff, b: directionCoeff),
+            estimate: estimate,
+            thresholdedPass: DDIMThresholdedPass(
+                prediction: config.predictionType, sqrtAlpha: estimate.sqrtAlpha, sqrtBeta: estimate.sqrtBeta,
+                originalCoeff: originalCoeff, directionCoeff: directionCoeff, std: std, addsNoise: eta > 0,
+                useClippedModelOutput: useClippedModelOutput),
+            noise: noise,
+            batch: sample.shape.isEmpty ? 1 : sample.shape[0])
+    }
+
+    /// One checked step, ready to run over storage.
+    private struct Plan {
+        enum Noise {
+            case none
+            case values(Tensor)
+            case generator(TorchGenerator)
+        }
+
+        let pass: StepPass
+        let estimate: OriginalSampleEstimate
+        let thresholdedPass: DDIMThresholdedPass
+        let noise: Noise
+        let batch: Int
+
+        /// x₀ into `original` (if given) and x_{t−1} into `previous`, which may be the sample's storage.
+        func run(
+            level: KernelLevel, sample x: UnsafeBufferPointer<Float>, modelOutput m: UnsafeBufferPointer<Float>,
+            original: UnsafeMutableBufferPointer<Float>?, previous prev: UnsafeMutableBufferPointer<Float>
+        ) {
+            guard let threshold = estimate.threshold else {
+                switch noise {
+                case .none:
+                    pass.run(level: level, sample: x, modelOutput: m, original: original, previous: prev)
+                case .values(let tensor):
+                    tensor.scalars.withUnsafeBufferPointer {
+                        pass.run(level: level, sample: x, modelOutput: m, noise: .values($0), original: original, previous: prev)
+                    }
+                case .generator(let generator):
+                    pass.run(
+                        level: level, sample: x, modelOutput: m, noise: .generator(generator), original: original,
+                        previous: prev)
+                }
+                return
+            }
+            // Dynamic thresholding needs the quantile of the whole x₀ first: two passes, with x₀
+            // and the noise in storage of their own.
+            let count = x.count
+            var noiseValues: [Float] = []
+            switch noise {
+            case .none: break
+            case .values(let tensor): noiseValues = tensor.scalars
+            case .generator(let generator): noiseValues = generator.randn(count: count)
+            }
+            var scratch = original == nil ? [Float](repeating: 0, count: count) : []
+            scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+                let x0 = original ?? scratchBuffer
+                for i in 0..<count { x0[i] = estimate.unclipped(sample: x[i], modelOutput: m[i]) }
+                let thresholds = DynamicThresholding.thresholds(
+                    UnsafeBufferPointer(x0), batch: batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
+                let itemCount = batch > 0 ? count / batch : 0
+                noiseValues.withUnsafeBufferPointer { noise in
+                    for b in 0..<batch {
+                        thresholdedPass.run(
+                            x, m, noise, x0, prev, range: (b * itemCount)..<((b + 1) * itemCount), thresholds[b])
                     }
                 }
             }
         }
-    }
-
-    /// Storage the fused pass overwrites completely before reading, so zero-filling it would be wasted work.
-    private static func uninitialized(_ count: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
     private func alphaProdPrevious(_ prevTimestep: Int) throws(SchedulerError) -> Float {

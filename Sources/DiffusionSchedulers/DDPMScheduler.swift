@@ -19,6 +19,8 @@ public final class DDPMScheduler {
 
     /// The standard deviation of the initial noise, 1 for DDPM.
     public let initNoiseSigma: Float = 1
+    /// The instruction-set variant of the step's element loop; tests lower it to check the levels agree.
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler; throws when an option is out of range.
     public init(config: DDPMSchedulerConfiguration = DDPMSchedulerConfiguration()) throws(SchedulerError) {
@@ -86,6 +88,67 @@ public final class DDPMScheduler {
     public func step(
         modelOutput: Tensor, timestep t: Int, sample: Tensor, generator: TorchGenerator? = nil
     ) throws(SchedulerError) -> SchedulerOutput {
+        var output = SchedulerOutput(prevSample: .empty, predOriginalSample: .empty)
+        try step(modelOutput: modelOutput, timestep: t, sample: sample, generator: generator, into: &output)
+        return output
+    }
+
+    /// `step` writing into `output`, reusing its storage when it already has the sample's size:
+    /// a sampling loop that keeps one output allocates nothing per step.
+    public func step(
+        modelOutput: Tensor, timestep t: Int, sample: Tensor, generator: TorchGenerator? = nil,
+        into output: inout SchedulerOutput
+    ) throws(SchedulerError) {
+        let plan = try plan(modelOutput: modelOutput, timestep: t, sample: sample, generator: generator)
+        output.prevSample.prepare(shape: sample.shape, count: sample.count)
+        output.predOriginalSample.prepare(shape: sample.shape, count: sample.count)
+        sample.scalars.withUnsafeBufferPointer { x in
+            modelOutput.scalars.withUnsafeBufferPointer { out in
+                output.predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
+                    output.prevSample.scalars.withUnsafeMutableBufferPointer { prev in
+                        plan.run(level: kernelLevel, sample: x, modelOutput: out, original: x0, previous: prev)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `step` in place: `sample` becomes x_{t−1}, and x₀ is not kept. The fastest form for a
+    /// sampling loop (`try scheduler.step(modelOutput: eps, timestep: t, sample: &latents, generator: g)`):
+    /// the noise is drawn inside the pass, and nothing is allocated.
+    public func step(
+        modelOutput: Tensor, timestep t: Int, sample: inout Tensor, generator: TorchGenerator? = nil
+    ) throws(SchedulerError) {
+        let plan = try plan(modelOutput: modelOutput, timestep: t, sample: sample, generator: generator)
+        modelOutput.scalars.withUnsafeBufferPointer { out in
+            sample.scalars.withUnsafeMutableBufferPointer { x in
+                plan.run(level: kernelLevel, sample: UnsafeBufferPointer(x), modelOutput: out, original: nil, previous: x)
+            }
+        }
+    }
+
+    /// `step` in place, also writing x₀ into `predOriginalSample` (whose storage is reused when it
+    /// already has the sample's size).
+    public func step(
+        modelOutput: Tensor, timestep t: Int, sample: inout Tensor, generator: TorchGenerator? = nil,
+        predOriginalSample: inout Tensor
+    ) throws(SchedulerError) {
+        let plan = try plan(modelOutput: modelOutput, timestep: t, sample: sample, generator: generator)
+        predOriginalSample.prepare(shape: sample.shape, count: sample.count)
+        modelOutput.scalars.withUnsafeBufferPointer { out in
+            predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
+                sample.scalars.withUnsafeMutableBufferPointer { x in
+                    plan.run(level: kernelLevel, sample: UnsafeBufferPointer(x), modelOutput: out, original: x0, previous: x)
+                }
+            }
+        }
+    }
+
+    /// Checks the arguments and computes the step's float32 coefficients, each a 0-dim tensor
+    /// operation in diffusers, before any storage is touched or noise drawn.
+    private func plan(
+        modelOutput: Tensor, timestep t: Int, sample: Tensor, generator: TorchGenerator?
+    ) throws(SchedulerError) -> Plan {
         try InferenceTimesteps.validate(t, numTrainTimesteps: config.numTrainTimesteps)
         let prevT = try previousTimestep(t)
         let layout = try StepLayout(modelOutput: modelOutput, sample: sample, varianceType: config.varianceType)
@@ -95,7 +158,7 @@ public final class DDPMScheduler {
                 message: "variance_type '\(config.varianceType.rawValue)' needs a model output with twice the sample's channels, got shape \(modelOutput.shape) for sample shape \(sample.shape)")
         }
 
-        // 1. Scalar coefficients, each a float32 0-dim tensor operation in diffusers.
+        // 1. Scalar coefficients.
         let alphaProd = alphasCumprod[t]
         let alphaProdPrev: Float = prevT >= 0 ? alphasCumprod[prevT] : 1
         let betaProd = 1 - alphaProd
@@ -110,14 +173,15 @@ public final class DDPMScheduler {
         let currentCoeff = TorchNumerics.sqrt(currentAlpha) * betaProdPrev / betaProd
 
         // 2. The noise term: a per-step standard deviation, or per element for the learned types.
-        var noise: Tensor?
+        //    diffusers draws randn(sample.shape) for every t > 0.
         var noiseScale: NoiseScale = .none
+        var noiseSource: TorchGenerator?
         if t > 0 {
             guard let generator else {
                 throw SchedulerError(
                     key: "generator", message: "DDPM step at timestep \(t) draws noise; pass a generator")
             }
-            noise = try generator.randn(shape: sample.shape)
+            noiseSource = generator
             // _get_variance: β̃ₜ = (1 − ᾱ_{t−1}) / (1 − ᾱₜ) · βₜ, clamped away from 0 for the logs.
             let posterior = Swift.max((1 - alphaProdPrev) / (1 - alphaProd) * currentBeta, Float(1e-20))
             switch config.varianceType {
@@ -129,64 +193,114 @@ public final class DDPMScheduler {
             case .learnedRange: noiseScale = .learnedRange(minLog: logf(posterior), maxLog: logf(currentBeta))
             }
         }
+        let tail: StepPass.Tail? =
+            switch noiseScale {
+            case .none: .zero  // diffusers adds the int 0, turning −0 into +0
+            case .uniform(let std): .noise(std: std)
+            case .learned, .learnedRange: nil
+            }
+        return Plan(
+            pass: tail.map {
+                StepPass(
+                    estimate: .init(config.predictionType), direction: .sample, tail: $0,
+                    sqrtAlpha: estimate.sqrtAlpha, sqrtBeta: estimate.sqrtBeta, clipRange: estimate.clipRange,
+                    a: originalCoeff, b: currentCoeff)
+            },
+            layout: layout, estimate: estimate, noiseScale: noiseScale, generator: noiseSource,
+            originalCoeff: originalCoeff, currentCoeff: currentCoeff)
+    }
 
-        // 3. One fused pass: x₀, clip, posterior mean, noise.
-        var original = [Float](repeating: 0, count: sample.count)
-        var previous = [Float](repeating: 0, count: sample.count)
-        sample.scalars.withUnsafeBufferPointer { x in
-            modelOutput.scalars.withUnsafeBufferPointer { out in
-                original.withUnsafeMutableBufferPointer { x0 in
-                    previous.withUnsafeMutableBufferPointer { prev in
-                        var thresholds: [Float]? = nil
-                        if let threshold = estimate.threshold {
-                            for b in 0..<layout.batch {
-                                for i in 0..<layout.itemCount {
-                                    x0[b * layout.itemCount + i] = estimate.unclipped(
-                                        sample: x[b * layout.itemCount + i], modelOutput: out[b * layout.modelStride + i])
-                                }
-                            }
-                            thresholds = DynamicThresholding.thresholds(
-                                UnsafeBufferPointer(x0), batch: layout.batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
-                        }
-                        let noiseValues = noise?.scalars ?? []
-                        noiseValues.withUnsafeBufferPointer { eps in
-                            for b in 0..<layout.batch {
-                                let base = b * layout.itemCount
-                                let modelBase = b * layout.modelStride
-                                let varianceBase = modelBase + layout.itemCount
-                                let s = thresholds?[b]
-                                for i in 0..<layout.itemCount {
-                                    let xi = x[base + i]
-                                    let predicted: Float
-                                    if let s {
-                                        predicted = TorchNumerics.clamp(x0[base + i], -s, s) / s
-                                    } else {
-                                        predicted = estimate.estimate(sample: xi, modelOutput: out[modelBase + i])
-                                    }
-                                    x0[base + i] = predicted
-                                    let mean = originalCoeff * predicted + currentCoeff * xi
-                                    switch noiseScale {
-                                    case .none:
-                                        prev[base + i] = mean + 0  // diffusers adds the int 0, turning −0 into +0
-                                    case .uniform(let std):
-                                        prev[base + i] = mean + std * eps[base + i]
-                                    case .learned:
-                                        prev[base + i] = mean + TorchNumerics.sqrt(out[varianceBase + i]) * eps[base + i]
-                                    case .learnedRange(let minLog, let maxLog):
-                                        let fraction = (out[varianceBase + i] + 1) / 2
-                                        let logVariance = fraction * maxLog + (1 - fraction) * minLog
-                                        prev[base + i] = mean + SleefMath.exp(0.5 * logVariance) * eps[base + i]
-                                    }
-                                }
-                            }
-                        }
+    /// One checked step, ready to run over storage.
+    private struct Plan {
+        /// The fused pass, or nil for the options it does not cover (learned variances).
+        let pass: StepPass?
+        let layout: StepLayout
+        let estimate: OriginalSampleEstimate
+        let noiseScale: NoiseScale
+        /// The noise source when t > 0.
+        let generator: TorchGenerator?
+        let originalCoeff: Float, currentCoeff: Float
+
+        /// x₀ into `original` (if given) and x_{t−1} into `previous`, which may be the sample's storage.
+        func run(
+            level: KernelLevel, sample x: UnsafeBufferPointer<Float>, modelOutput out: UnsafeBufferPointer<Float>,
+            original: UnsafeMutableBufferPointer<Float>?, previous prev: UnsafeMutableBufferPointer<Float>
+        ) {
+            if let pass, estimate.threshold == nil {
+                let noise = generator.map { StepPass.Noise.generator($0) }
+                if layout.modelStride == layout.itemCount {
+                    pass.run(level: level, sample: x, modelOutput: out, noise: noise, original: original, previous: prev)
+                    return
+                }
+                // A learned-variance model output at t = 0 (no noise): the first half of each item's channels.
+                for b in 0..<layout.batch {
+                    let items = b * layout.itemCount..<(b + 1) * layout.itemCount
+                    let modelStart = b * layout.modelStride
+                    pass.run(
+                        level: level, sample: UnsafeBufferPointer(rebasing: x[items]),
+                        modelOutput: UnsafeBufferPointer(rebasing: out[modelStart..<modelStart + layout.itemCount]),
+                        original: original.map { UnsafeMutableBufferPointer(rebasing: $0[items]) },
+                        previous: UnsafeMutableBufferPointer(rebasing: prev[items]))
+                }
+                return
+            }
+            // Dynamic thresholding (which needs the quantile of the whole x₀ first) and learned
+            // variances (a per-element noise scale): rare options, in scalar Swift, with x₀ and the
+            // noise in storage of their own.
+            let noise = generator?.randn(count: x.count) ?? []
+            var scratch = original == nil ? [Float](repeating: 0, count: x.count) : []
+            scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+                noise.withUnsafeBufferPointer { eps in
+                    scalarPass(x, out, eps, original ?? scratchBuffer, prev)
+                }
+            }
+        }
+
+        private func scalarPass(
+            _ x: UnsafeBufferPointer<Float>, _ out: UnsafeBufferPointer<Float>, _ eps: UnsafeBufferPointer<Float>,
+            _ x0: UnsafeMutableBufferPointer<Float>, _ prev: UnsafeMutableBufferPointer<Float>
+        ) {
+            var thresholds: [Float]? = nil
+            if let threshold = estimate.threshold {
+                for b in 0..<layout.batch {
+                    for i in 0..<layout.itemCount {
+                        x0[b * layout.itemCount + i] = estimate.unclipped(
+                            sample: x[b * layout.itemCount + i], modelOutput: out[b * layout.modelStride + i])
+                    }
+                }
+                thresholds = DynamicThresholding.thresholds(
+                    UnsafeBufferPointer(x0), batch: layout.batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
+            }
+            for b in 0..<layout.batch {
+                let base = b * layout.itemCount
+                let modelBase = b * layout.modelStride
+                let varianceBase = modelBase + layout.itemCount
+                let s = thresholds?[b]
+                for i in 0..<layout.itemCount {
+                    let xi = x[base + i]
+                    let predicted: Float
+                    if let s {
+                        predicted = TorchNumerics.clamp(x0[base + i], -s, s) / s
+                    } else {
+                        predicted = estimate.estimate(sample: xi, modelOutput: out[modelBase + i])
+                    }
+                    x0[base + i] = predicted
+                    let mean = originalCoeff * predicted + currentCoeff * xi
+                    switch noiseScale {
+                    case .none:
+                        prev[base + i] = mean + 0  // diffusers adds the int 0, turning −0 into +0
+                    case .uniform(let std):
+                        prev[base + i] = mean + std * eps[base + i]
+                    case .learned:
+                        prev[base + i] = mean + TorchNumerics.sqrt(out[varianceBase + i]) * eps[base + i]
+                    case .learnedRange(let minLog, let maxLog):
+                        let fraction = (out[varianceBase + i] + 1) / 2
+                        let logVariance = fraction * maxLog + (1 - fraction) * minLog
+                        prev[base + i] = mean + SleefMath.exp(0.5 * logVariance) * eps[base + i]
                     }
                 }
             }
         }
-        return SchedulerOutput(
-            prevSample: Tensor(uncheckedShape: sample.shape, scalars: previous),
-            predOriginalSample: Tensor(uncheckedShape: sample.shape, scalars: original))
     }
 
     /// How the noise term of one step is scaled.

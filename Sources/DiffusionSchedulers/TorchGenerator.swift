@@ -1,3 +1,4 @@
+internal import CSchedulerKernels
 import Foundation
 
 /// A seeded random generator that reproduces CPU `torch.manual_seed(seed)` + `torch.randn(shape)` bit for bit.
@@ -11,38 +12,33 @@ import Foundation
 ///
 /// The vectorised path is the x86-64 (AVX2) kernel; arm64 builds of torch use a different one.
 public final class TorchGenerator {
-    private var state = [UInt32](repeating: 0, count: 624)
-    private var left = 1
-    private var next = 0
+    /// The mt19937 engine, in C so the bulk draws of `randn` can run vectorised.
+    private let engine: UnsafeMutablePointer<sk_mt19937>
     private var cachedNormal: Double?
+    /// The instruction-set variant of `randn`'s loops; tests lower it to check the levels agree.
+    var kernelLevel = KernelLevel.active
 
     /// A generator in the state `torch.manual_seed(seed)` leaves it in.
     public init(seed: UInt64) {
+        engine = .allocate(capacity: 1)
+        engine.initialize(to: sk_mt19937())
         manualSeed(seed)
+    }
+
+    deinit {
+        engine.deinitialize(count: 1)
+        engine.deallocate()
     }
 
     /// `torch.manual_seed(seed)`: reseeds and clears the cached normal.
     public func manualSeed(_ seed: UInt64) {
-        state[0] = UInt32(truncatingIfNeeded: seed)
-        for j in 1..<624 {
-            state[j] = 1_812_433_253 &* (state[j - 1] ^ (state[j - 1] >> 30)) &+ UInt32(j)
-        }
-        left = 1
-        next = 0
+        sk_mt_seed(engine, seed)
         cachedNormal = nil
     }
 
     /// The next 32-bit output of the mt19937 engine (`CPUGeneratorImpl::random()`).
     public func random32() -> UInt32 {
-        left -= 1
-        if left <= 0 { reload() }
-        var y = state[next]
-        next += 1
-        y ^= y >> 11
-        y ^= (y << 7) & 0x9D2C_5680
-        y ^= (y << 15) & 0xEFC6_0000
-        y ^= y >> 18
-        return y
+        sk_mt_next(engine)
     }
 
     /// Two outputs as one 64-bit value, the first in the high word (`CPUGeneratorImpl::random64()`).
@@ -67,46 +63,32 @@ public final class TorchGenerator {
     }
 
     /// Fills `buffer` as `torch.randn(buffer.count)` would.
+    ///
+    /// 16 or more values take torch's vectorised path: all uniforms drawn first, Box–Muller in
+    /// blocks of 16 with float32 Cephes `log`/`sincos` (fused where torch's AVX2 build fuses),
+    /// and the last 16 redrawn and redone when the count is not a multiple of 16.
     func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>) {
         let n = buffer.count
-        guard n > 0 else { return }
+        guard n > 0, let base = buffer.baseAddress else { return }
         if n >= 16 {
-            for i in 0..<n { buffer[i] = uniformFloat() }
-            var base = 0
-            while base + 16 <= n {
-                Self.normalFill16(buffer, base)
-                base += 16
-            }
-            if n % 16 != 0 {
-                // torch redraws the last 16 uniforms and transforms them again, overwriting the tail.
-                for i in (n - 16)..<n { buffer[i] = uniformFloat() }
-                Self.normalFill16(buffer, n - 16)
-            }
+            sk_randn(kernelLevel.rawValue, engine, base, n)
         } else {
             for i in 0..<n { buffer[i] = Float(nextDoubleNormal()) }
         }
     }
 
-    // MARK: - Engine
-
-    private func reload() {
-        let n = 624, m = 397
-        @inline(__always) func twist(_ u: UInt32, _ v: UInt32) -> UInt32 {
-            let mixed = (u & 0x8000_0000) | (v & 0x7FFF_FFFF)
-            return (mixed >> 1) ^ ((v & 1) != 0 ? 0x9908_B0DF : 0)
-        }
-        state.withUnsafeMutableBufferPointer { s in
-            for k in 0..<(n - m) { s[k] = s[k + m] ^ twist(s[k], s[k + 1]) }
-            for k in (n - m)..<(n - 1) { s[k] = s[k + m - n] ^ twist(s[k], s[k + 1]) }
-            s[n - 1] = s[m - 1] ^ twist(s[n - 1], s[0])
-        }
-        left = n
-        next = 0
+    /// Lends the mt19937 engine to a kernel that draws from it.
+    func withEngine<R>(_ body: (UnsafeMutablePointer<sk_mt19937>) -> R) -> R {
+        body(engine)
     }
 
-    private func uniformFloat() -> Float {
-        Float(random32() & 0xFF_FFFF) * (1.0 / 16_777_216.0)
+    /// torch's Box–Muller transform alone, in place over whole blocks of 16 uniforms, at `level`.
+    static func normalFill(blocks buffer: UnsafeMutableBufferPointer<Float>, level: KernelLevel) {
+        guard let base = buffer.baseAddress else { return }
+        sk_normal_fill(level.rawValue, base, buffer.count / 16)
     }
+
+    // MARK: - Scalar path
 
     private func uniformDouble() -> Double {
         Double(random64() & 0x1F_FFFF_FFFF_FFFF) * (1.0 / 9_007_199_254_740_992.0)
@@ -124,20 +106,5 @@ public final class TorchGenerator {
         let theta = 2.0 * Double.pi * u1
         cachedNormal = radius * sin(theta)
         return radius * cos(theta)
-    }
-
-    // MARK: - Vectorised Box–Muller (normal_fill_16_AVX2, one lane at a time)
-
-    private static func normalFill16(_ d: UnsafeMutableBufferPointer<Float>, _ base: Int) {
-        let twoPi = Float(2.0 * Double.pi)
-        for j in 0..<8 {
-            let u1 = 1 - d[base + j]
-            let u2 = d[base + j + 8]
-            let radius = (-2 * CephesMath.log(u1)).squareRoot()
-            let (s, c) = CephesMath.sincos(twoPi * u2)
-            // torch adds mean 0 after scaling by std 1, which turns -0 into +0.
-            d[base + j] = radius * c + 0
-            d[base + j + 8] = radius * s + 0
-        }
     }
 }

@@ -13,9 +13,16 @@ public struct BuildAction: Sendable {
     public var log: @Sendable (String) -> Void
     /// Whether to print step-by-step progress (on a terminal).
     public var showsProgress: Bool
+    /// The cache folder (`nil`: no cache).
+    public var cache: URL?
+    /// Empty the cache first, forcing a full build.
+    public var clean: Bool = false
 
     /// Creates the action.
-    public init(content: URL, output: URL, showsProgress: Bool = false, log: @escaping @Sendable (String) -> Void) {
+    public init(content: URL, output: URL, cache: URL? = nil, clean: Bool = false, showsProgress: Bool = false,
+                log: @escaping @Sendable (String) -> Void) {
+        self.cache = cache
+        self.clean = clean
         self.content = content
         self.output = output
         self.showsProgress = showsProgress
@@ -27,7 +34,8 @@ public struct BuildAction: Sendable {
         let start = Date()
         let log = self.log
         let showsProgress = self.showsProgress
-        let builder = SiteBuilder(contentDirectory: content, outputDirectory: output, progress: { step in
+        if clean, let cache { try? FileManager.default.removeItem(at: cache) }
+        let builder = SiteBuilder(contentDirectory: content, outputDirectory: output, cache: cache.map { BuildCache(directory: $0) }, progress: { step in
             if showsProgress { log("• \(step)\n") }
         })
         let report = builder.build()
@@ -40,6 +48,10 @@ public struct BuildAction: Sendable {
             return report.isSetupFailure ? 2 : 1
         }
         let seconds = Date().timeIntervalSince(start)
+        if report.upToDate {
+            log("'\(SiteBuilder.displayPath(output))' is up to date (\(report.pages.count) page\(report.pages.count == 1 ? "" : "s"), checked in \(String(format: "%.2f", seconds)) s)\(warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s"))" : "")\n")
+            return 0
+        }
         log("built \(report.pagesWritten) page\(report.pagesWritten == 1 ? "" : "s") into '\(SiteBuilder.displayPath(output))' in \(String(format: "%.2f", seconds)) s\(warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s"))" : "")\n")
         return 0
     }

@@ -7,7 +7,7 @@ struct LitMathCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "litmath",
         abstract: "Build a documentation site whose math is executed: scheduler directives in Markdown become plots, tables and numbers.",
-        subcommands: [Build.self, Check.self, Bless.self],
+        subcommands: [Build.self, Serve.self, Check.self, Bless.self],
         defaultSubcommand: nil
     )
 }
@@ -30,10 +30,21 @@ struct Build: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The folder to write the site into (replaced as a whole).", valueName: "dir"))
     var output: String = "site"
 
+    @Option(name: .long, help: ArgumentHelp("The cache of typeset formulas and directive results.", valueName: "dir"))
+    var cache: String = ".litmath-cache"
+
+    @Flag(name: .long, help: "Do not read or write the cache.")
+    var noCache = false
+
+    @Flag(name: .long, help: "Empty the cache first: a full build.")
+    var clean = false
+
     func run() throws {
         let action = BuildAction(
             content: URL(fileURLWithPath: content),
             output: URL(fileURLWithPath: output),
+            cache: noCache ? nil : URL(fileURLWithPath: cache),
+            clean: clean,
             showsProgress: isatty(STDERR_FILENO) != 0,
             log: { FileHandle.standardError.write(Data($0.utf8)) })
         let status = action.run()
@@ -61,9 +72,14 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The built site to compare with.", valueName: "dir"))
     var output: String = "site"
 
+    @Flag(name: .long, help: "Do not compile and run the runnable Swift examples.")
+    var noExamples = false
+
     func run() throws {
-        let status = CheckAction(content: URL(fileURLWithPath: content), output: URL(fileURLWithPath: output),
-                                 log: { FileHandle.standardError.write(Data($0.utf8)) }).run()
+        var action = CheckAction(content: URL(fileURLWithPath: content), output: URL(fileURLWithPath: output),
+                                 log: { FileHandle.standardError.write(Data($0.utf8)) })
+        action.runsExamples = !noExamples
+        let status = action.run()
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import DiffusionSchedulers
 import Testing
 @testable import LitMath
@@ -125,5 +126,87 @@ struct NumberFormatTests {
     ])
     func formatting(_ value: Double, _ expected: String) {
         #expect(NumberFormat(digits: 4).string(value) == expected)
+    }
+}
+
+@Suite("Plot data, markers and best values")
+struct FigureExtrasTests {
+    @Test("Each plot's data is written beside its page as CSV, one column per series")
+    func csv() throws {
+        let (pages, report) = TestSite.render(["p.md": "```scheduler plot\ny: beta\nseries:\n  - {label: 'linear, 1e-4', beta_schedule: linear}\n  - {label: cosine, beta_schedule: squaredcos_cap_v2}\n```\n"])
+        #expect(!report.diagnostics.containsErrors)
+        #expect(pages["p.html"]?.contains("href=\"p.plot-1.csv\"") == true)
+        let builder = SiteBuilder(contentDirectory: URL(fileURLWithPath: "/nonexistent"), outputDirectory: URL(fileURLWithPath: "/nonexistent"))
+        let (files, _) = builder.render([(path: "p.md", display: "content/p.md", text: "```scheduler plot\ny: beta\nseries:\n  - {label: 'linear, 1e-4', beta_schedule: linear}\n  - {label: cosine, beta_schedule: squaredcos_cap_v2}\n```\n")])
+        let csv = String(decoding: try #require(files["p.plot-1.csv"]), as: UTF8.self)
+        let lines = csv.split(separator: "\n")
+        #expect(lines.count == 1001)
+        #expect(lines[0] == "t,\"linear, 1e-4\",cosine")
+        let schedule = try NoiseSchedule()
+        #expect(lines[1] == "0,\(Double(schedule.betas[0])),\(Double(try NoiseSchedule(betaSchedule: .squaredcosCapV2).betas[0]))")
+    }
+
+    @Test("markers: true draws a circle per point; best: min emphasises each column's smallest value")
+    func markersAndBest() {
+        let (plot, _) = TestSite.article("```scheduler plot\ny: beta\nmarkers: true\nnum_train_timesteps: 10\n```\n")
+        #expect(plot.occurrences(of: "<circle ") == 10)
+        let (table, diagnostics) = TestSite.article("```scheduler table\nt: [0, 5, 9]\ncolumns: [beta, alpha_cumprod]\nbest: min\nnum_train_timesteps: 10\n```\n")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(table.occurrences(of: "lm-best") == 2)
+        // The smallest beta is at t = 0, the smallest alpha_cumprod at t = 9.
+        let rows = table.components(separatedBy: "<tr>").dropFirst(2)
+        #expect(rows.first?.components(separatedBy: "<td").dropFirst().first?.contains("lm-best") == true)
+        #expect(rows.last?.components(separatedBy: "<td").dropFirst().last?.contains("lm-best") == true)
+    }
+}
+
+@Suite("scheduler experiment")
+struct ExperimentDirectiveTests {
+    static let experiment = """
+    ```scheduler experiment
+    data: {means: [-0.5, 0.6], std: [0.15, 0.2]}
+    samplers:
+      - {label: DDPM, scheduler: DDPM, clip_sample: false}
+      - {label: DDIM, scheduler: DDIM, clip_sample: false}
+      - {label: 2M, scheduler: DPMSolverMultistep, use_lu_lambdas: true}
+    steps: [10, 20]
+    samples: 64
+    seed: 3
+    ```
+    """
+
+    @Test("Runs the real samplers with the exact model: at 10 steps DPM-Solver++ 2M beats DDIM, which beats DDPM")
+    func ordering() throws {
+        let (page, diagnostics) = PageParser.parse(text: Self.experiment, sourcePath: "e.md", displayPath: "content/e.md")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let result = try #require(page.directives.first)
+        let errors = Dictionary(result.records.map { ($0.key, $0.values) }, uniquingKeysWith: { a, _ in a })
+        let ddpm = try #require(errors["DDPM"]), ddim = try #require(errors["DDIM"]), dpm = try #require(errors["2M"])
+        #expect(dpm[0] < ddim[0] && ddim[0] < ddpm[0])
+        #expect(ddim[1] < ddim[0] && dpm[1] < dpm[0])
+        #expect((errors["2M slope"]?.first ?? 0) > 1.5)
+        guard case let .plot(plot) = result.output else { Issue.record("an experiment renders as a plot"); return }
+        #expect(plot.series.map(\.x) == [[10, 20], [10, 20], [10, 20]])
+        #expect(plot.companionTable?.rows.map { $0[0] } == [10, 20])
+    }
+
+    @Test("Bad data and sampler keys are errors at their place", arguments: [
+        ("data: {means: [-0.5, 0.6], std: [0.15]}", "content/e.md:2:33: error: 'std' has 1 values but there are 2 means"),
+        ("data: {means: [-0.5, 0.6], stdev: 0.1}", "content/e.md:2:28: error: unknown key 'stdev' in experiment 'data'"),
+        ("data: {means: [-0.5, 0.6], std: -1}", "content/e.md:2:33: error: each 'std' must be a positive number, not -1.0"),
+        ("data: {means: [-0.5, 0.6], std: 0.1, weights: [1, -1]}", "content/e.md:2:7: error: invalid mixture:"),
+    ])
+    func badData(_ line: String, _ expected: String) {
+        let text = "```scheduler experiment\n\(line)\nsamplers: [{scheduler: DDIM}]\nsteps: [5]\n```\n"
+        let (_, diagnostics) = PageParser.parse(text: text, sourcePath: "e.md", displayPath: "content/e.md")
+        #expect(diagnostics.first?.description.hasPrefix(expected) == true, "\(diagnostics)")
+    }
+
+    @Test("A sampler's configuration is checked by the library, with the key's position")
+    func badSamplerOption() {
+        let text = "```scheduler experiment\ndata: {means: [0], std: 1}\nsamplers:\n  - {scheduler: DPMSolverMultistep, solver_order: 7}\nsteps: [5]\n```\n"
+        let (_, diagnostics) = PageParser.parse(text: text, sourcePath: "e.md", displayPath: "content/e.md")
+        #expect(diagnostics.first?.location == SourceLocation(file: "content/e.md", line: 4, column: 37), "\(diagnostics)")
+        #expect(diagnostics.first?.message.contains("solver_order") == true)
     }
 }

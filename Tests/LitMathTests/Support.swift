@@ -6,14 +6,31 @@ enum TestSite {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Renders `files` (path → Markdown) and returns the output files as text plus the report.
-    static func render(_ files: [String: String]) -> (pages: [String: String], report: SiteBuilder.Report) {
-        let builder = SiteBuilder(contentDirectory: URL(fileURLWithPath: "/nonexistent"), outputDirectory: URL(fileURLWithPath: "/nonexistent"))
+    /// `assets` (path → bytes, such as images) are put in a temporary content folder for the build.
+    static func render(_ files: [String: String], assets: [String: Data] = [:]) -> (pages: [String: String], report: SiteBuilder.Report) {
+        let built = build(files, assets: assets)
+        return (built.pages, built.report)
+    }
+
+    /// Like `render(_:assets:)`, with every output file's bytes too.
+    static func build(_ files: [String: String], assets: [String: Data] = [:]) -> (pages: [String: String], report: SiteBuilder.Report, output: [String: Data]) {
+        var content = URL(fileURLWithPath: "/nonexistent")
+        if !assets.isEmpty, let folder = try? temporaryDirectory() {
+            content = folder
+            for (path, data) in assets {
+                let url = folder.appendingPathComponent(path)
+                try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try? data.write(to: url)
+            }
+        }
+        defer { if !assets.isEmpty { try? FileManager.default.removeItem(at: content) } }
+        let builder = SiteBuilder(contentDirectory: content, outputDirectory: URL(fileURLWithPath: "/nonexistent"))
         let (output, report) = builder.render(files.sorted { $0.key < $1.key }.map { (path: $0.key, display: "content/" + $0.key, text: $0.value) })
         var pages: [String: String] = [:]
         for (path, data) in output where path.hasSuffix(".html") {
             pages[path] = String(decoding: data, as: UTF8.self)
         }
-        return (pages, report)
+        return (pages, report, output)
     }
 
     /// Renders one article and returns its HTML (the `<article>` element's content) and diagnostics.

@@ -2,9 +2,9 @@
 ///
 /// Printed like the Swift compiler: `content/ddpm.md:42:3: error: unknown key 'beta_shedule'`.
 /// The summary is terse, has no final period, and phrases the rule.
-public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
+public struct Diagnostic: Sendable, Hashable, CustomStringConvertible, Codable {
     /// How serious a diagnostic is. Errors fail the build; warnings do not.
-    public enum Severity: String, Sendable, Hashable {
+    public enum Severity: String, Sendable, Hashable, Codable {
         case error, warning, note
     }
 

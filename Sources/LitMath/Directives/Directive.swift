@@ -2,7 +2,7 @@ import DiffusionSchedulers
 import Yams
 
 /// A fenced `scheduler <kind>` block, before it is understood.
-public struct DirectiveBlock: Sendable, Equatable {
+public struct DirectiveBlock: Sendable, Equatable, Codable {
     /// The kind after `scheduler` in the info string (`plot`, `table`, …).
     public var kind: String
     /// The YAML body.
@@ -26,7 +26,7 @@ public struct DirectiveBlock: Sendable, Equatable {
 }
 
 /// What a directive computed, ready to render.
-public enum DirectiveOutput: Sendable {
+public enum DirectiveOutput: Sendable, Codable {
     case plot(PlotFigure)
     case table(TableFigure)
     /// A `scheduler define` block: shown as the configuration it names.
@@ -37,7 +37,7 @@ public enum DirectiveOutput: Sendable {
 
 /// A directive's computed numbers, by a stable key, for `check` to compare with the recorded
 /// expectations.
-public struct ValueRecord: Sendable, Equatable {
+public struct ValueRecord: Sendable, Equatable, Codable {
     /// A key unique within the directive, e.g. a series label or a table column header.
     public var key: String
     /// The values, in order.
@@ -50,7 +50,7 @@ public struct ValueRecord: Sendable, Equatable {
 
 /// How closely recomputed values must match their recorded expectations:
 /// `|new − old| ≤ atol + rtol·|old|`.
-public struct Tolerance: Sendable, Equatable {
+public struct Tolerance: Sendable, Equatable, Codable {
     public var rtol: Double
     public var atol: Double
     /// The documented defaults: values are recomputed in Float32 by deterministic code, so only
@@ -59,7 +59,7 @@ public struct Tolerance: Sendable, Equatable {
 }
 
 /// A directive that ran: its stable id, where it is, what to render and what to verify.
-public struct DirectiveResult: Sendable {
+public struct DirectiveResult: Sendable, Codable {
     /// `id:` when the author gave one, else the kind and its ordinal on the page (`plot-1`).
     public var id: String
     /// The directive block.
@@ -72,6 +72,8 @@ public struct DirectiveResult: Sendable {
     public var tolerance: Tolerance
     /// The allowed-non-finite flag (`allow_nonfinite: true`).
     public var allowsNonFinite: Bool
+    /// Warnings the directive produced while running.
+    public var warnings: [Diagnostic] = []
 }
 
 /// What a directive may refer to: the scheduler definitions made earlier on the page.
@@ -88,7 +90,7 @@ public struct DirectiveContext: Sendable {
 /// Parses and runs scheduler directives against DiffusionSchedulers.
 public enum DirectiveRunner {
     /// The directive kinds this version understands.
-    static let kinds = ["plot", "table", "value", "define"]
+    static let kinds = ["plot", "table", "value", "define", "experiment"]
     /// Keys every directive accepts.
     static let commonKeys = ["id", "rtol", "atol", "allow_nonfinite"]
 
@@ -163,6 +165,11 @@ public enum DirectiveRunner {
                     ValueRecord(key: table.headers[column], values: table.rows.map { $0[column] }, positions: table.rows.map { $0[0] })
                 }
             }
+        case "experiment":
+            if let (plot, experimentRecords) = ExperimentDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
+                output = .plot(plot)
+                records = experimentRecords
+            }
         case "value":
             if let (label, value, format) = ValueDirective.run(map, context: context, diagnostics: &diagnostics) {
                 output = .value(label: label, value: value, format: format)
@@ -177,13 +184,15 @@ public enum DirectiveRunner {
         if !allowsNonFinite {
             for record in records {
                 if let bad = record.values.firstIndex(where: { !$0.isFinite }) {
-                    diagnostics.append(.error("directive.nonfinite", "'\(record.key)' has \(record.values[bad]) at position \(bad); add 'allow_nonfinite: true' if that is expected",
-                                              at: block.location))
+                    let position = record.positions.map { "\(record.positionName) = \(Expectations.number($0[bad]))" } ?? "position \(bad)"
+                    diagnostics.append(.error("directive.nonfinite", "directive '\(id)': '\(record.key)' is \(record.values[bad]) at \(position)",
+                                              at: block.location, notes: ["add 'allow_nonfinite: true' to the directive if that is expected"]))
                 }
             }
         }
         if let output, !diagnostics.containsErrors {
-            return .success(DirectiveResult(id: id, block: block, output: output, records: records, tolerance: tolerance, allowsNonFinite: allowsNonFinite))
+            return .success(DirectiveResult(id: id, block: block, output: output, records: records, tolerance: tolerance,
+                                            allowsNonFinite: allowsNonFinite, warnings: diagnostics))
         }
         if diagnostics.isEmpty {
             diagnostics.append(.error("directive.failed", "'scheduler \(block.kind)' produced nothing", at: block.location))

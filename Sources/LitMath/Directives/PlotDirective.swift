@@ -12,8 +12,8 @@
 /// Keys other than the plot's own (at the top level or in a series) are scheduler
 /// configuration in diffusers' names; top-level ones apply to every series.
 enum PlotDirective {
-    static let keys = ["title", "caption", "x", "y", "x_label", "y_label", "x_scale", "y_scale", "series", "scheduler"]
-    static let seriesKeys = ["label", "scheduler"]
+    static let keys = ["title", "caption", "x", "y", "x_label", "y_label", "x_scale", "y_scale", "series", "scheduler", "markers"]
+    static let seriesKeys = ["label", "scheduler", "markers"]
 
     static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> PlotFigure? {
         let plotOwn = Set(keys + DirectiveRunner.commonKeys).subtracting(["scheduler"])
@@ -31,7 +31,8 @@ enum PlotDirective {
         let xScale = map.choice("x_scale", PlotFigure.Scale.allCases.map(\.rawValue), into: &diagnostics).flatMap(PlotFigure.Scale.init) ?? .linear
         let yScale = map.choice("y_scale", PlotFigure.Scale.allCases.map(\.rawValue), into: &diagnostics).flatMap(PlotFigure.Scale.init) ?? .linear
 
-        var specs: [(label: String, spec: SchedulerSpec)] = []
+        let markers = map.bool("markers", into: &diagnostics) ?? false
+        var specs: [(label: String, spec: SchedulerSpec, markers: Bool)] = []
         if let seriesNode = map.node("series") {
             guard let items = seriesNode.sequence else {
                 diagnostics.append(.error("directive.type", "'series' must be a list of mappings", at: map.location(of: seriesNode)))
@@ -43,24 +44,24 @@ enum PlotDirective {
                     continue
                 }
                 entry.checkKeys(seriesKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "a plot series", into: &diagnostics)
-                let spec = SchedulerSpec.read(entry, reserved: ["label"], over: base, context: context, into: &diagnostics)
+                let spec = SchedulerSpec.read(entry, reserved: ["label", "markers"], over: base, context: context, into: &diagnostics)
                 let label = entry.string("label", into: &diagnostics) ?? "series \(n + 1)"
-                specs.append((label, spec))
+                specs.append((label, spec, entry.bool("markers", into: &diagnostics) ?? markers))
             }
         } else {
-            specs.append((quantity?.label ?? "", base))
+            specs.append((quantity?.label ?? "", base, markers))
         }
         guard let quantity else { return nil }
 
         var evaluator = QuantityEvaluator()
         var series: [PlotFigure.Series] = []
-        for (label, spec) in specs {
+        for (label, spec, marked) in specs {
             guard let values = evaluator.values(quantity, for: spec, diagnostics: &diagnostics) else { continue }
             if yScale == .log, let bad = values.firstIndex(where: { !($0 > 0) }) {
                 diagnostics.append(.warning("directive.log-scale", "series '\(label)' has \(quantity.rawValue) = \(values[bad]) at t = \(bad); points that are not positive are left out of the log-scale plot",
                                             at: spec.location))
             }
-            series.append(PlotFigure.Series(label: label, x: values.indices.map(Double.init), y: values))
+            series.append(PlotFigure.Series(label: label, x: values.indices.map(Double.init), y: values, markers: marked))
         }
         guard series.count == specs.count else { return nil }
         return PlotFigure(title: title ?? "\(quantity.label) against t", caption: caption ?? title,

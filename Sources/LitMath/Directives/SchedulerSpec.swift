@@ -4,15 +4,31 @@ import Yams
 /// A scheduler as a directive names it: a class and diffusers configuration keys, each with
 /// its place in the article so a bad key or value is reported where it was written.
 struct SchedulerSpec: Sendable {
-    /// The scheduler classes a directive can name (with diffusers' own class names accepted).
-    enum Kind: String, Sendable, CaseIterable {
-        case ddpm = "DDPM"
+    /// A scheduler class a directive can name: diffusers' class name (`DPMSolverMultistepScheduler`)
+    /// or the same without `Scheduler` (`DPMSolverMultistep`, `DDPM`), in any case.
+    struct Kind: Sendable, Hashable, CustomStringConvertible {
+        /// diffusers' class name.
+        let className: String
+
+        static let ddpm = Kind(className: DDPMSchedulerConfiguration.className)
+
+        init(className: String) { self.className = className }
 
         init?(name: String) {
-            let trimmed = name.hasSuffix("Scheduler") ? String(name.dropLast("Scheduler".count)) : name
-            guard let kind = Kind.allCases.first(where: { $0.rawValue.lowercased() == trimmed.lowercased() }) else { return nil }
-            self = kind
+            let wanted = name.lowercased()
+            guard let match = SchedulerFactory.classNames.first(where: {
+                $0.lowercased() == wanted || $0.lowercased() == wanted + "scheduler"
+            }) else { return nil }
+            className = match
         }
+
+        /// Every class, by its short name.
+        static var allCases: [Kind] { SchedulerFactory.classNames.map(Kind.init(className:)) }
+
+        /// The short name (`DDPM`).
+        var rawValue: String { className.hasSuffix("Scheduler") ? String(className.dropLast("Scheduler".count)) : className }
+
+        var description: String { className }
     }
 
     var kind: Kind = .ddpm
@@ -78,20 +94,34 @@ struct SchedulerSpec: Sendable {
         }
     }
 
-    /// Builds the scheduler's noise schedule, or a diagnostic at the offending key.
-    func makeSchedule() -> Result<NoiseSchedule, Diagnostic> {
+    /// Builds the scheduler, or a diagnostic at the offending key.
+    func makeScheduler() -> Result<any DiffusionScheduler, Diagnostic> {
         do {
-            switch kind {
-            case .ddpm:
-                let scheduler = try DDPMScheduler(config: DDPMSchedulerConfiguration(values: values))
-                return .success(scheduler.schedule)
-            }
+            return .success(try SchedulerFactory.make(className: kind.className, config: values))
         } catch {
-            let at = error.key.flatMap { locations[$0] } ?? location
-            var notes: [String] = []
-            if let suggestion = error.suggestion { notes.append("did you mean '\(suggestion)'?") }
-            return .failure(.error("directive.config", error.message, at: at, notes: notes))
+            return .failure(diagnostic(for: error))
         }
+    }
+
+    /// Builds the scheduler's training-time noise schedule, or a diagnostic at the offending key.
+    func makeSchedule() -> Result<NoiseSchedule, Diagnostic> {
+        switch makeScheduler() {
+        case let .failure(diagnostic):
+            return .failure(diagnostic)
+        case let .success(scheduler):
+            guard let scheduled = scheduler as? any NoiseScheduled else {
+                return .failure(.error("directive.scheduler", "\(kind.className) has no discrete ᾱ schedule to read quantities from", at: location))
+            }
+            return .success(scheduled.schedule)
+        }
+    }
+
+    /// A library error as a diagnostic at the key it names.
+    func diagnostic(for error: SchedulerError) -> Diagnostic {
+        let at = error.key.flatMap { locations[$0] } ?? location
+        var notes: [String] = []
+        if let suggestion = error.suggestion { notes.append("did you mean '\(suggestion)'?") }
+        return .error("directive.config", error.message, at: at, notes: notes)
     }
 }
 

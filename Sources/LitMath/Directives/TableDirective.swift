@@ -1,3 +1,5 @@
+import DiffusionSchedulers
+
 /// `scheduler table`: schedule quantities at chosen timesteps, one column per quantity.
 ///
 /// ```yaml
@@ -12,7 +14,7 @@
 /// ```
 /// Labels may contain math. Other keys are scheduler configuration (as in `plot`).
 enum TableDirective {
-    static let keys = ["caption", "t", "columns", "digits", "notation", "scheduler", "t_label"]
+    static let keys = ["caption", "t", "columns", "digits", "notation", "scheduler", "t_label", "best"]
     static let columnKeys = ["label", "quantity", "scheduler"]
 
     static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> TableFigure? {
@@ -85,7 +87,8 @@ enum TableDirective {
             rows.append([Double(t)] + columns.map { $0[t] })
         }
         guard !diagnostics.containsErrors else { return nil }
-        return TableFigure(caption: map.string("caption", into: &diagnostics), headers: headers, rows: rows, format: format, id: id)
+        let best = map.choice("best", TableFigure.Best.allCases.map(\.rawValue), into: &diagnostics).flatMap(TableFigure.Best.init)
+        return TableFigure(caption: map.string("caption", into: &diagnostics), headers: headers, rows: rows, format: format, id: id, best: best)
     }
 }
 
@@ -93,12 +96,9 @@ enum TableDirective {
 /// checked for typos without rejecting real `scheduler_config.json` keys.
 enum SchedulerKeys {
     static func isConfigurationKey(_ key: String) -> Bool {
-        key.hasPrefix("_") || known.contains(key)
+        key.hasPrefix("_") || SchedulerCatalog.allKeys.contains(key)
     }
 
-    static let known: Set<String> = [
-        "num_train_timesteps", "beta_start", "beta_end", "beta_schedule", "trained_betas", "variance_type",
-        "clip_sample", "clip_sample_range", "prediction_type", "thresholding", "dynamic_thresholding_ratio",
-        "sample_max_value", "timestep_spacing", "steps_offset", "rescale_betas_zero_snr", "set_alpha_to_one",
-    ]
+    /// Every key of every scheduler class of DiffusionSchedulers.
+    static var known: Set<String> { SchedulerCatalog.allKeys }
 }

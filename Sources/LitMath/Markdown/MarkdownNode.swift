@@ -6,11 +6,57 @@ public indirect enum MarkdownBlock: Sendable, Equatable {
     case paragraph([MarkdownInline])
     case heading(level: Int, [MarkdownInline], line: Int)
     case blockQuote([MarkdownBlock])
+    /// A block quote that starts with `[!NOTE]` (or `TIP`, `IMPORTANT`, `WARNING`, `CAUTION`),
+    /// GitHub's alert syntax; `title` is the rest of that first line, when there is any.
+    case callout(CalloutKind, title: [MarkdownInline], [MarkdownBlock])
     case list(ordered: Bool, start: Int, tight: Bool, items: [[MarkdownBlock]])
     /// A fenced or indented code block; `line`/`column` locate the opening fence.
     case codeBlock(info: String, literal: String, line: Int, column: Int)
     case htmlBlock(String, line: Int)
     case thematicBreak
+    /// An image alone in its paragraph, with a caption (its title) or a `{#label}` after it.
+    case figure(MarkdownFigure)
+    /// A pipe table.
+    case table(MarkdownTable)
+}
+
+/// The kinds of callout, with GitHub's names.
+public enum CalloutKind: String, Sendable, Equatable, CaseIterable {
+    case note, tip, important, warning, caution
+
+    /// The title shown when the author gives none.
+    public var title: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+}
+
+/// An image shown as a figure: `![alt](path "Caption") {#fig:label}`.
+public struct MarkdownFigure: Sendable, Equatable {
+    /// The image (its title is the caption).
+    public var url: String
+    public var caption: String
+    public var alt: [MarkdownInline]
+    /// The `{#label}` after the image, if any.
+    public var label: String?
+    /// The figure number, when it has a caption; set when the page's figures are numbered.
+    public var number: Int?
+    /// The file line of the image.
+    public var line: Int
+}
+
+/// A pipe table with its cells parsed.
+public struct MarkdownTable: Sendable, Equatable {
+    public var alignments: [TableAlignment]
+    public var header: [[MarkdownInline]]
+    public var rows: [[[MarkdownInline]]]
+    /// The `Table:` caption, if any.
+    public var caption: [MarkdownInline]?
+    /// The `{#label}` at the end of the caption, if any.
+    public var label: String?
+    /// The table number, when it has a caption; set when the page's tables are numbered.
+    public var number: Int?
+    /// The file line of the header row.
+    public var line: Int
+    /// Where the caption is.
+    public var captionLocation: SourceLocation?
 }
 
 /// A Markdown inline.
@@ -22,8 +68,10 @@ public indirect enum MarkdownInline: Sendable, Equatable {
     case html(String)
     case emphasis([MarkdownInline])
     case strong([MarkdownInline])
-    case link(url: String, title: String, [MarkdownInline])
-    case image(url: String, title: String, [MarkdownInline])
+    /// A link; `line` is the file line where it starts.
+    case link(url: String, title: String, [MarkdownInline], line: Int)
+    /// An image; `line` is the file line where it starts.
+    case image(url: String, title: String, [MarkdownInline], line: Int)
 }
 
 extension Array where Element == MarkdownInline {
@@ -34,7 +82,7 @@ extension Array where Element == MarkdownInline {
             case let .text(s), let .code(s): return s
             case .softBreak, .lineBreak: return " "
             case .html: return ""
-            case let .emphasis(c), let .strong(c), let .link(_, _, c), let .image(_, _, c): return c.plainText
+            case let .emphasis(c), let .strong(c), let .link(_, _, c, _), let .image(_, _, c, _): return c.plainText
             }
         }.joined()
     }

@@ -8,6 +8,8 @@ public struct MathSpan: Sendable, Equatable {
     public var location: SourceLocation
     /// The formula as written, delimiters included (restored verbatim where math is not allowed, e.g. in code).
     public var source: String
+    /// The name in the formula's `\label{…}`; the label is then gone from `tex`, which ends with `\tag{n}`.
+    public var label: String? = nil
 }
 
 /// Protects math from cmark.
@@ -24,6 +26,10 @@ public struct MathSpan: Sendable, Equatable {
 ///   not followed by a digit, so "it costs $5 and $10" stays text;
 /// - `\$` is a literal dollar; code spans and fenced code are left alone;
 /// - a formula cannot cross a blank line or a code fence.
+///
+/// References are protected the same way, since cmark would read `[^note]` as a link label:
+/// `[^label]` (a footnote; `[^label]:` at the start of a line defines one and is left alone)
+/// and `\ref{label}` / `\eqref{label}` become reference placeholders with their positions.
 public enum MathExtractor {
     /// Opens a placeholder; never produced by cmark from ordinary text.
     static let open: Unicode.Scalar = "\u{E000}"
@@ -33,6 +39,8 @@ public enum MathExtractor {
     static let filler: Unicode.Scalar = "\u{E002}"
     /// Opens an inline-value placeholder (closed like a formula's).
     static let valueOpen: Unicode.Scalar = "\u{E003}"
+    /// Opens a reference placeholder (`[^note]`, `\ref{…}`, `\eqref{…}`; closed like a formula's).
+    static let referenceOpen: Unicode.Scalar = "\u{E004}"
 
     /// What extraction found.
     public struct Extraction: Sendable {
@@ -42,12 +50,16 @@ public enum MathExtractor {
         public var spans: [MathSpan]
         /// The inline values (`` {value}`…` ``); value placeholder `i` is `values[i]`.
         public var values: [InlineValueSpan]
+        /// The references (footnotes, `\ref`, `\eqref`); reference placeholder `i` is
+        /// `references[i - firstReferenceIndex]`.
+        public var references: [ReferenceSpan]
         /// Problems found.
         public var diagnostics: [Diagnostic]
     }
 
     /// The text for cmark, the formulas in order (placeholder `i` is `spans[i]`), and diagnostics.
-    public static func extract(_ text: String, file: String, firstIndex: Int = 0, origin: SourceLocation? = nil) -> Extraction {
+    public static func extract(_ text: String, file: String, firstIndex: Int = 0, firstReferenceIndex: Int = 0,
+                               origin: SourceLocation? = nil) -> Extraction {
         let scalars = Array(text.unicodeScalars)
         var lines: [Range<Int>] = []
         var start = 0
@@ -60,6 +72,7 @@ public enum MathExtractor {
         var out = String.UnicodeScalarView()
         var spans: [MathSpan] = []
         var values: [InlineValueSpan] = []
+        var references: [ReferenceSpan] = []
         var diagnostics: [Diagnostic] = []
 
         func isBlank(_ r: Range<Int>) -> Bool { scalars[r].allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }
@@ -140,8 +153,62 @@ public enum MathExtractor {
                 }
                 return nil
             }
+            func emitReference(_ kind: ReferenceSpan.Kind, label: String, from start: Int, to stop: Int) {
+                let source = String(String.UnicodeScalarView(scalars[start..<stop]))
+                references.append(ReferenceSpan(kind: kind, label: label, location: location(start), source: source))
+                out.append(MathExtractor.referenceOpen)
+                out.append(contentsOf: String(references.count - 1 + firstReferenceIndex).unicodeScalars)
+                out.append(MathExtractor.close)
+                i = stop
+            }
+            /// `\ref{label}` or `\eqref{label}` starting at the backslash at `k`: kind, label, end.
+            func latexReference(at k: Int) -> (ReferenceSpan.Kind, String, Int)? {
+                for (kind, word) in [(ReferenceSpan.Kind.ref, "ref{"), (.eqref, "eqref{")] {
+                    let w = Array(word.unicodeScalars)
+                    guard k + 1 + w.count <= end, Array(scalars[(k + 1)..<(k + 1 + w.count)]) == w else { continue }
+                    var e = k + 1 + w.count
+                    while e < end, scalars[e] != "}", scalars[e] != "\n", scalars[e] != "{" { e += 1 }
+                    guard e < end, scalars[e] == "}" else { return nil }
+                    let label = String(String.UnicodeScalarView(scalars[(k + 1 + w.count)..<e])).trimmingCharacters(in: [" ", "\t"])
+                    guard !label.isEmpty else { return nil }
+                    return (kind, label, e + 1)
+                }
+                return nil
+            }
+            /// `[^label]` starting at `k`: the label and the index after `]`.
+            func footnoteReference(at k: Int) -> (String, Int)? {
+                guard at(k + 1) == "^" else { return nil }
+                var e = k + 2
+                while e < end, ReferenceSpan.isFootnoteLabelScalar(scalars[e]) { e += 1 }
+                guard e > k + 2, e < end, scalars[e] == "]" else { return nil }
+                return (String(String.UnicodeScalarView(scalars[(k + 2)..<e])), e + 1)
+            }
+            /// Whether only up to three spaces precede `k` on its line (where a footnote definition may start).
+            func startsLine(_ k: Int) -> Bool {
+                var b = k, spaces = 0
+                while b > chunk.lowerBound, scalars[b - 1] != "\n" {
+                    guard scalars[b - 1] == " " else { return false }
+                    spaces += 1
+                    b -= 1
+                }
+                return spaces <= 3
+            }
             while i < end {
                 let c = scalars[i]
+                if c == "[", let (label, stop) = footnoteReference(at: i) {
+                    // `[^label]:` at the start of a line defines the footnote: left for the footnote pass.
+                    if at(stop) == ":", startsLine(i) {
+                        out.append(contentsOf: scalars[i..<stop])
+                        i = stop
+                        continue
+                    }
+                    emitReference(.footnote, label: label, from: i, to: stop)
+                    continue
+                }
+                if c == "\\", let (kind, label, stop) = latexReference(at: i) {
+                    emitReference(kind, label: label, from: i, to: stop)
+                    continue
+                }
                 if c == "\\" {
                     let next = at(i + 1)
                     if next == "(" || next == "[" {
@@ -272,39 +339,43 @@ public enum MathExtractor {
             lineIndex = last + 1
         }
 
-        return Extraction(text: String(out), spans: spans, values: values, diagnostics: diagnostics)
+        return Extraction(text: String(out), spans: spans, values: values, references: references, diagnostics: diagnostics)
     }
 
-    /// Replaces each formula placeholder with `math(i)` and each value placeholder with
-    /// `value(i)`, and drops filler characters.
-    static func substitute(_ text: String, math: (Int) -> String, value: (Int) -> String) -> String {
+    /// Replaces each formula placeholder with `math(i)`, each value placeholder with
+    /// `value(i)` and each reference placeholder with `reference(i)`, and drops filler characters.
+    static func substitute(_ text: String, math: (Int) -> String, value: (Int) -> String,
+                           reference: (Int) -> String = { _ in "" }) -> String {
         segments(text).map { segment in
             switch segment {
             case let .text(t): t
             case let .math(i): math(i)
             case let .value(i): value(i)
+            case let .reference(i): reference(i)
             }
         }.joined()
     }
 
     /// Splits text into plain runs and placeholder indices, in order.
     static func segments(_ text: String) -> [Segment] {
-        guard text.unicodeScalars.contains(where: { $0 == open || $0 == filler || $0 == valueOpen }) else { return [.text(text)] }
+        guard text.unicodeScalars.contains(where: { $0 == open || $0 == filler || $0 == valueOpen || $0 == referenceOpen }) else {
+            return [.text(text)]
+        }
         var result: [Segment] = []
         var plain = String.UnicodeScalarView()
         var number: Int?
-        var isValue = false
+        var opener = open
         for s in text.unicodeScalars {
             if s == filler { continue }
-            if s == open || s == valueOpen {
+            if s == open || s == valueOpen || s == referenceOpen {
                 if !plain.isEmpty { result.append(.text(String(plain))); plain = .init() }
                 number = 0
-                isValue = s == valueOpen
+                opener = s
                 continue
             }
             if let n = number {
                 if s == close {
-                    result.append(isValue ? .value(n) : .math(n))
+                    result.append(opener == valueOpen ? .value(n) : opener == referenceOpen ? .reference(n) : .math(n))
                     number = nil
                 } else if let d = Int(String(s)) {
                     number = n * 10 + d
@@ -322,5 +393,6 @@ public enum MathExtractor {
         case text(String)
         case math(Int)
         case value(Int)
+        case reference(Int)
     }
 }

@@ -2,9 +2,9 @@ import Foundation
 
 /// How a computed number is shown: significant digits and notation. Deterministic on every
 /// platform (C's correctly rounded `%e`), so the same value always prints the same bytes.
-public struct NumberFormat: Sendable, Equatable {
+public struct NumberFormat: Sendable, Equatable, Codable {
     /// Notation.
-    public enum Style: String, Sendable, CaseIterable {
+    public enum Style: String, Sendable, CaseIterable, Codable {
         /// Plain decimals for 1e-3 ≤ |x| < 1e5, scientific otherwise.
         case auto
         /// Always `m × 10ⁿ`.

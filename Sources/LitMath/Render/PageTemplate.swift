@@ -9,7 +9,8 @@ struct PageTemplate {
     var navigation: [NavItem]
 
     /// A full HTML document. `path` is the page's output path (for relative links and the current item).
-    func document(title: String, description: String?, path: String, content: [HTMLNode], hasOwnHeading: Bool) -> String {
+    /// `toc`: the page's table of contents, shown beside the article on wide screens and above it on narrow ones.
+    func document(title: String, description: String?, path: String, content: [HTMLNode], hasOwnHeading: Bool, toc: HTMLNode? = nil) -> String {
         let depth = path.split(separator: "/").count - 1
         let root = String(repeating: "../", count: depth)
         let current = navigation.firstIndex { $0.path == path }
@@ -47,7 +48,8 @@ struct PageTemplate {
         var article: [HTMLNode] = []
         if !hasOwnHeading { article.append(.el("h1", [], text: title)) }
         article += content
-        let main = HTMLNode.el("main", [("id", "main")], [
+        let main = HTMLNode.el("main", [("id", "main"), ("class", toc == nil ? nil : "lm-has-toc")], [
+            toc ?? .fragment([]),
             .el("article", [], article),
             pager.isEmpty ? .fragment([]) : .el("nav", [("class", "lm-pager"), ("aria-label", "Previous and next")], pager),
         ])

@@ -80,6 +80,14 @@ enum SVGPlotRenderer {
             let colour = index % palette.count
             var style = "stroke: var(--lm-s\(colour), \(palette[colour]))"
             if !dashes[colour].isEmpty { style += "; stroke-dasharray: \(dashes[colour])" }
+            if series.markers {
+                let fill = "fill: var(--lm-s\(colour), \(palette[colour]))"
+                var circles: [HTMLNode] = []
+                for (x, y) in zip(series.x, series.y) where xAxis.contains(x) && yAxis.contains(y) {
+                    circles.append(.void("circle", [("cx", fmt(px(x))), ("cy", fmt(py(y))), ("r", "3.5"), ("style", fill)]))
+                }
+                paths.append(.el("g", [("class", "lm-markers"), ("aria-hidden", "true")], circles))
+            }
             paths.append(.el("path", [("d", d), ("class", "lm-series lm-s\(colour)"), ("style", style)], [
                 .el("title", [], text: series.label),
             ]))
@@ -121,15 +129,20 @@ enum SVGPlotRenderer {
         return rows
     }
 
+    /// A coordinate with at most two decimals and no trailing zeros ("12.5", "-3", "0.07").
+    /// Integer arithmetic rather than `String(format:)`: plots have thousands of points, and
+    /// this is the hot loop of rendering them. Halves round away from zero, deterministically.
     static func fmt(_ v: Double) -> String {
-        let s = String(format: "%.2f", v)
-        // Trim trailing zeros for smaller, still deterministic output.
-        var t = Substring(s)
-        if t.contains(".") {
-            while t.hasSuffix("0") { t = t.dropLast() }
-            if t.hasSuffix(".") { t = t.dropLast() }
+        guard v.isFinite else { return "0" }
+        let hundredths = Int((abs(v) * 100).rounded(.toNearestOrAwayFromZero))
+        if hundredths == 0 { return "0" }
+        var out = v < 0 ? "-" : ""
+        out += String(hundredths / 100)
+        let fraction = hundredths % 100
+        if fraction != 0 {
+            out += fraction % 10 == 0 ? "." + String(fraction / 10) : (fraction < 10 ? ".0" : ".") + String(fraction)
         }
-        return t == "-0" ? "0" : String(t)
+        return out
     }
 
     /// An axis: domain, mapping to [0, 1], and ticks.
@@ -173,7 +186,12 @@ enum SVGPlotRenderer {
                 for e in e0...max(e1, e0 + 1) {
                     ticks.append(Tick(value: pow(10, Double(e)), label: (e - e0) % every == 0 ? Self.power(e) : nil))
                     if every == 1, e < max(e1, e0 + 1) {
-                        for m in 2...9 { ticks.append(Tick(value: Double(m) * pow(10, Double(e)), label: nil)) }
+                        // On an axis of one or two decades, 2× and 5× are labelled too.
+                        for m in 2...9 {
+                            let v = Double(m) * pow(10, Double(e))
+                            let label = decades <= 2 && (m == 2 || m == 5) ? NumberFormat(digits: 1, style: .auto).string(v) : nil
+                            ticks.append(Tick(value: v, label: label))
+                        }
                     }
                 }
             }

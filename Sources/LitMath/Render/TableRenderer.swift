@@ -1,5 +1,5 @@
 /// A computed table: a header row and rows of numbers, with an optional first column of keys.
-public struct TableFigure: Sendable {
+public struct TableFigure: Sendable, Codable {
     /// The caption (may contain math placeholders).
     public var caption: String?
     /// Column headers (may contain math placeholders).
@@ -10,12 +10,33 @@ public struct TableFigure: Sendable {
     public var format: NumberFormat
     /// A stable id for anchors.
     public var id: String
+    /// Emphasise the smallest (`min`) or largest (`max`) value of each column (or row).
+    public var best: Best? = nil
+    /// Whether `best` compares the values of a row (the samplers at one budget) rather than a column.
+    public var bestPerRow: Bool = false
+
+    /// Which value of a column is the best one.
+    public enum Best: String, Sendable, Codable, CaseIterable {
+        case min, max
+    }
 }
 
 /// Renders tables as accessible HTML with right-aligned, tabular numbers.
 enum TableRenderer {
-    static func render(_ table: TableFigure, inline: (String) -> HTMLNode) -> HTMLNode {
-        let head = HTMLNode.el("thead", [], [
+    /// `number`: the table number shown before the caption (tables with a caption are numbered).
+    static func render(_ table: TableFigure, number: Int? = nil, inline: (String) -> HTMLNode) -> HTMLNode {
+        func bestValue(column: Int, _ best: TableFigure.Best) -> Double? {
+            let values = table.rows.map { $0[column] }.filter(\.isFinite)
+            return best == .min ? values.min() : values.max()
+        }
+        func bestValue(row: [Double], _ best: TableFigure.Best) -> Double? {
+            let values = row.dropFirst().filter(\.isFinite)
+            return best == .min ? values.min() : values.max()
+        }
+        // Chromium names a <figure> only from aria-labelledby, aria-label or title (not from a
+        // caption inside it), so the figure points at the caption, or at the header row.
+        let captionID = table.id + "-caption", headID = table.id + "-head"
+        let head = HTMLNode.el("thead", [("id", table.caption == nil ? headID : nil)], [
             .el("tr", [], table.headers.map { .el("th", [("scope", "col")], [inline($0)]) }),
         ])
         let body = HTMLNode.el("tbody", [], table.rows.map { row in
@@ -24,6 +45,8 @@ enum TableRenderer {
                 if index == 0 {
                     let key = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : NumberFormat(digits: 6).string(value)
                     cells.append(.el("th", [("scope", "row"), ("class", "num")], text: key))
+                } else if let best = table.best, value == (table.bestPerRow ? bestValue(row: row, best) : bestValue(column: index, best)) {
+                    cells.append(.el("td", [("class", "num lm-best")], [.el("strong", [], [table.format.html(value)])]))
                 } else {
                     cells.append(.el("td", [("class", "num")], [table.format.html(value)]))
                 }
@@ -31,9 +54,12 @@ enum TableRenderer {
             return .el("tr", [], cells)
         })
         var children: [HTMLNode] = []
-        if let caption = table.caption { children.append(.el("caption", [], [inline(caption)])) }
+        if let caption = table.caption {
+            let prefix: [HTMLNode] = number.map { [.el("span", [("class", "lm-figure-number")], text: "Table \($0)."), .text(" ")] } ?? []
+            children.append(.el("caption", [("id", captionID)], prefix + [inline(caption)]))
+        }
         children += [head, body]
-        return .el("figure", [("class", "lm-table"), ("id", table.id)], [
+        return .el("figure", [("class", "lm-table"), ("id", table.id), ("aria-labelledby", table.caption == nil ? headID : captionID)], [
             .el("div", [("class", "lm-table-scroll")], [.el("table", [], children)]),
         ])
     }

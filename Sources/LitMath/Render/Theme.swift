@@ -54,6 +54,10 @@ figcaption, caption { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; colo
 .lm-plot .lm-frame { fill: none; stroke: var(--lm-muted); stroke-width: 1; }
 .lm-plot .lm-series { fill: none; stroke-width: 2.2; stroke-linejoin: round; stroke-linecap: round; }
 .lm-table-scroll { overflow-x: auto; }
+/* A scroll container must also be the containing block of what it scrolls: KaTeX's hidden
+   MathML is absolutely positioned, and without this it escapes the container and widens the
+   page on phones. */
+.lm-table-scroll, .katex-display, pre { position: relative; }
 .lm-value { white-space: nowrap; }
 .lm-definition { margin: 1rem 0; font: 15px/1.45 system-ui, "DejaVu Sans", sans-serif; }
 .lm-definition summary { cursor: pointer; color: var(--lm-muted); }
@@ -74,6 +78,56 @@ caption { caption-side: top; }
   .lm-sidebar ol { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
   main { padding: 1.25rem 1rem 2rem; }
   body { font-size: 16px; }
+}
+/* Markdown beyond cmark: table of contents, footnotes, callouts, figures, pipe tables, references. */
+.lm-toc { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; margin: 0 0 1.5rem; padding: .75rem 1rem;
+  border: 1px solid var(--lm-rule); border-radius: 6px; max-width: 42rem; }
+.lm-toc-title { margin: 0 0 .35rem; font-weight: 700; color: var(--lm-muted); }
+.lm-toc ol { list-style: none; margin: 0; padding: 0; }
+.lm-toc ol ol { padding-left: 1rem; }
+.lm-toc li { margin: .2rem 0; }
+.lm-toc a { text-decoration: none; }
+.lm-toc a:hover, .lm-toc a:focus { text-decoration: underline; }
+@media (min-width: 80rem) {
+  .lm-layout:has(main.lm-has-toc) { max-width: 86rem; }
+  main.lm-has-toc { display: grid; grid-template-columns: minmax(0, 42rem) 13rem; column-gap: 3rem; align-items: start; }
+  main.lm-has-toc > article, main.lm-has-toc > .lm-pager { grid-column: 1; }
+  main.lm-has-toc > .lm-toc { grid-column: 2; grid-row: 1 / span 2; position: sticky; top: 2rem; margin: 0;
+    max-height: calc(100vh - 4rem); overflow-y: auto; border: none; border-left: 1px solid var(--lm-rule); border-radius: 0; }
+}
+.lm-equation { display: block; scroll-margin-top: 1rem; }
+.lm-equation:target, .lm-figure:target, .lm-plot-figure:target, .lm-table:target, table:target, .lm-footnotes li:target {
+  background: color-mix(in srgb, var(--lm-accent) 10%, transparent); }
+.lm-fnref { line-height: 0; }
+.lm-fnref a { text-decoration: none; padding: 0 .1em; }
+.lm-footnotes { margin-top: 3rem; padding-top: .5rem; border-top: 1px solid var(--lm-rule); font-size: .92em; }
+.lm-footnotes h2 { font-size: 1rem; margin: .5rem 0; color: var(--lm-muted); }
+.lm-footnotes ol { padding-left: 1.5rem; }
+.lm-fnback { text-decoration: none; }
+.callout { margin: 1.25rem 0; padding: .6rem 1rem; border-left: 4px solid var(--lm-callout, var(--lm-accent));
+  background: color-mix(in srgb, var(--lm-callout, var(--lm-accent)) 8%, transparent); border-radius: 0 6px 6px 0; }
+.callout > :last-child { margin-bottom: .25rem; }
+.callout-title { margin: 0 0 .3rem; font: 700 15px/1.45 system-ui, "DejaVu Sans", sans-serif; color: var(--lm-callout, var(--lm-accent)); }
+.callout.note { --lm-callout: #0b5cad; }
+.callout.tip { --lm-callout: #1a7f37; }
+.callout.important { --lm-callout: #8250df; }
+.callout.warning { --lm-callout: #9a6700; }
+.callout.caution { --lm-callout: #cf222e; }
+@media (prefers-color-scheme: dark) {
+  .callout.note { --lm-callout: #7cb8ff; }
+  .callout.tip { --lm-callout: #57d37a; }
+  .callout.important { --lm-callout: #c297ff; }
+  .callout.warning { --lm-callout: #e3b341; }
+  .callout.caution { --lm-callout: #ff7b72; }
+}
+.lm-figure img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+article img { max-width: 100%; height: auto; }
+.lm-figure-number { font-weight: 700; color: var(--lm-fg); }
+.lm-md-table th, .lm-md-table td { text-align: left; }
+.lm-md-table thead th { text-align: left; }
+.lm-ref { white-space: nowrap; }
+@media print {
+  .lm-toc { display: none; }
 }
 @media print {
   .lm-sidebar, .lm-pager, .lm-skip, .lm-anchor { display: none; }

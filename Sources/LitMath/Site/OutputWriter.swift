@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes a whole site at once: everything goes into a staging folder beside the output, which
 /// is then swapped in. A build that fails before the swap leaves the existing output untouched.
@@ -10,6 +13,24 @@ enum OutputWriter {
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
+    }
+
+    /// Whether `output` already holds exactly `files` (and the marker), so a build can skip writing.
+    static func isCurrent(_ files: [String: Data], at output: URL) -> Bool {
+        let fm = FileManager.default
+        var expected = files
+        expected[marker] = markerContents
+        guard let enumerator = fm.enumerator(at: output, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey]) else { return false }
+        let root = output.standardizedFileURL.resolvingSymlinksInPath().path
+        var seen = 0
+        for case let url as URL in enumerator {
+            let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
+            guard values?.isRegularFile == true else { continue }
+            let relative = String(url.standardizedFileURL.resolvingSymlinksInPath().path.dropFirst(root.count + 1))
+            guard let data = expected[relative], values?.fileSize == data.count, fm.contents(atPath: url.path) == data else { return false }
+            seen += 1
+        }
+        return seen == expected.count
     }
 
     /// Writes `files` (relative path → bytes) as the new content of `output`.
@@ -38,9 +59,21 @@ enum OutputWriter {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
             var all = files
             all[marker] = markerContents
+            var created: Set<String> = []
             for (path, data) in all.sorted(by: { $0.key < $1.key }) {
                 let url = staging.appendingPathComponent(path)
-                try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                let folder = url.deletingLastPathComponent().path
+                if !created.contains(folder) {
+                    try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    created.insert(folder)
+                }
+                // A file that is already in the output with the same bytes is hard-linked rather
+                // than written again: most of a rebuild (fonts, unchanged pages) costs no new inode.
+                let previous = output.appendingPathComponent(path)
+                if exists, let old = fm.contents(atPath: previous.path), old == data,
+                   link(previous.path, url.path) == 0 {
+                    continue
+                }
                 try data.write(to: url)
             }
         } catch {

@@ -15,11 +15,14 @@ public struct SiteBuilder: Sendable {
     public var katexAssets: URL
     /// Called with each step's name as it starts (for progress output).
     public var progress: @Sendable (String) -> Void
+    /// The cache of typeset formulas and directive results; `nil` computes everything.
+    public var cache: BuildCache?
 
     /// Creates a builder with the default KaTeX locations.
     public init(contentDirectory: URL, outputDirectory: URL, katex: KaTeX = KaTeX(),
                 katexAssets: URL = URL(fileURLWithPath: "/usr/share/javascript/katex"),
-                progress: @escaping @Sendable (String) -> Void = { _ in }) {
+                cache: BuildCache? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.cache = cache
         self.contentDirectory = contentDirectory
         self.outputDirectory = outputDirectory
         self.katex = katex
@@ -39,6 +42,8 @@ public struct SiteBuilder: Sendable {
         public var isSetupFailure: Bool
         /// The parsed pages (with their directive results and inline values).
         public var pages: [Page] = []
+        /// Whether the output already held exactly what the build produced (nothing was written).
+        public var upToDate = false
         /// Whether the build succeeded and wrote the output.
         public var succeeded: Bool { !diagnostics.containsErrors }
     }
@@ -93,10 +98,16 @@ public struct SiteBuilder: Sendable {
         var pages: [Page] = []
         for (path, display, text) in texts {
             report.sources[display] = text
-            let (page, diagnostics) = PageParser.parse(text: text, sourcePath: path, displayPath: display)
+            let (page, diagnostics) = PageParser.parse(text: text, sourcePath: path, displayPath: display, cache: cache)
             report.diagnostics += diagnostics
             if !page.frontMatter.draft { pages.append(page) }
         }
+
+        // References between pages, and the images articles show (read from the content folder).
+        let (references, referenceDiagnostics) = CrossReferences.resolve(pages)
+        report.diagnostics += referenceDiagnostics
+        let (images, imageDiagnostics) = PageImages.load(pages, from: contentDirectory)
+        report.diagnostics += imageDiagnostics
 
         progress("typeset math")
         var requests: [KaTeX.Request] = []
@@ -111,15 +122,32 @@ public struct SiteBuilder: Sendable {
                 return requests.count - 1
             })
         }
-        let outcomes: [KaTeX.Outcome]
-        do {
-            outcomes = try katex.render(requests)
-        } catch {
-            return setupFailure("\(error)")
+        var outcomes = [KaTeX.Outcome?](repeating: nil, count: requests.count)
+        let katexVersion = cache == nil ? "" : katex.version
+        var keys: [String] = []
+        if let cache {
+            keys = requests.map { cache.formulaKey($0, katexVersion: katexVersion) }
+            for (i, key) in keys.enumerated() {
+                if let html = cache.formula(key) { outcomes[i] = .success(html: html, warnings: []) }
+            }
         }
+        let missing = outcomes.indices.filter { outcomes[$0] == nil }
+        if !missing.isEmpty {
+            do {
+                let fresh = try katex.render(missing.map { requests[$0] })
+                for (i, outcome) in zip(missing, fresh) {
+                    outcomes[i] = outcome
+                    // Formulas with warnings are not cached, so their warnings show on every build.
+                    if let cache, case let .success(html, warnings) = outcome, warnings.isEmpty { cache.storeFormula(html, key: keys[i]) }
+                }
+            } catch {
+                return setupFailure("\(error)")
+            }
+        }
+        let typeset = outcomes.map { $0 ?? .failure(message: "not typeset", offset: nil) }
         for (page, indices) in zip(pages, pageRequests) {
             for (span, index) in zip(page.math, indices) {
-                switch outcomes[index] {
+                switch typeset[index] {
                 case let .failure(message, offset):
                     report.diagnostics.append(.error("math.katex", "cannot typeset \(span.display ? "display" : "inline") math: \(message)",
                                                      at: Self.location(of: offset, in: span)))
@@ -143,17 +171,23 @@ public struct SiteBuilder: Sendable {
         let template = PageTemplate(siteTitle: siteTitle, navigation: ordered.map { .init(title: $0.title, path: $0.outputPath) })
         var files: [String: Data] = [:]
         for (page, indices) in zip(pages, pageRequests) {
-            let html = PageRenderer.render(page, template: template) { i in
-                if case let .success(html, _) = outcomes[indices[i]] { return html }
+            let html = PageRenderer.render(page, template: template, references: references[page.sourcePath] ?? [:]) { i in
+                if case let .success(html, _) = typeset[indices[i]] { return html }
                 return ""
             }
             files[page.outputPath] = Data(html.utf8)
+            for result in page.directives {
+                if case let .plot(plot) = result.output {
+                    files[PlotData.path(page: page.outputPath, id: result.id)] = Data(PlotData.csv(plot, xName: plot.dataXName).utf8)
+                }
+            }
         }
         report.pagesWritten = pages.count
         report.pages = pages
 
         progress("copy assets")
         files["assets/litmath.css"] = Data(Theme.css.utf8)
+        for (path, data) in images { files[path] = data }
         do {
             try copyKaTeXAssets(into: &files)
         } catch {
@@ -163,8 +197,12 @@ public struct SiteBuilder: Sendable {
         progress("check links")
         for finding in Verifier.checkLinks(pages: pages, files: files) {
             let page = pages.first { $0.displayPath == finding.article }
+            // Every place the link is written; else a search of the source for it.
+            let written = page.map { $0.locations(ofLinkIn: finding.message) } ?? []
             let location = page.flatMap { Self.locate(finding.message, in: report.sources[$0.displayPath] ?? "", file: $0.displayPath) }
-            report.diagnostics.append(.error("link.broken", finding.message, at: location ?? SourceLocation(file: finding.article, line: 1, column: 1)))
+            for at in written.isEmpty ? [location ?? SourceLocation(file: finding.article, line: 1, column: 1)] : written {
+                report.diagnostics.append(.error("link.broken", finding.message, at: at))
+            }
         }
 
         return (files, report)
@@ -175,6 +213,10 @@ public struct SiteBuilder: Sendable {
         var (files, report) = render()
         guard report.succeeded else {
             report.pagesWritten = 0
+            return report
+        }
+        if OutputWriter.isCurrent(files, at: outputDirectory) {
+            report.upToDate = true
             return report
         }
         progress("write \(Self.displayPath(outputDirectory))")

@@ -7,10 +7,20 @@ public struct CheckAction: Sendable {
     public var content: URL
     public var output: URL
     public var log: @Sendable (String) -> Void
+    /// Where runnable Swift examples are compiled (a package and its build folder, reused
+    /// across checks so the compile is incremental).
+    public var examplesDirectory: URL
+    /// The package whose DiffusionSchedulers the examples use; found above the content folder when nil.
+    public var packageRoot: URL?
+    /// Whether to compile and run the runnable Swift examples.
+    public var runsExamples: Bool = true
 
-    public init(content: URL, output: URL, log: @escaping @Sendable (String) -> Void) {
+    public init(content: URL, output: URL, examplesDirectory: URL = URL(fileURLWithPath: ".litmath-cache/examples"),
+                packageRoot: URL? = nil, log: @escaping @Sendable (String) -> Void) {
+        self.packageRoot = packageRoot
         self.content = content
         self.output = output
+        self.examplesDirectory = examplesDirectory
         self.log = log
     }
 
@@ -38,6 +48,19 @@ public struct CheckAction: Sendable {
             findings.append(Verifier.Finding(article: SiteBuilder.displayPath(orphan), directive: nil, location: nil,
                                              message: "expectations for an article that no longer exists"))
         }
+        let examples = runsExamples ? report.pages.flatMap(SwiftExamples.examples(in:)) : []
+        if !examples.isEmpty {
+            guard let root = packageRoot ?? SwiftExamples.findPackageRoot(from: content) else {
+                log("error: the site has \(examples.count) Swift examples, but no Package.swift declaring DiffusionSchedulers was found above '\(SiteBuilder.displayPath(content))' to compile them against; set LITMATH_PACKAGE\n")
+                return 2
+            }
+            do {
+                findings += try SwiftExamples.verify(examples, packageRoot: root, workDirectory: examplesDirectory, log: log)
+            } catch {
+                log("error: cannot run the Swift toolchain to check examples: \(error)\n")
+                return 2
+            }
+        }
         var expected = files
         expected[OutputWriter.marker] = OutputWriter.markerContents
         let outputName = SiteBuilder.displayPath(output)
@@ -52,13 +75,17 @@ public struct CheckAction: Sendable {
             let values = report.pages.reduce(0) { $0 + $1.directives.reduce(0) { $0 + $1.records.reduce(0) { $0 + $1.values.count } } }
             let pins = report.pages.reduce(0) { $0 + $1.inlineValues.filter { $0.pin != nil }.count }
             let directives = report.pages.reduce(0) { $0 + $1.directives.count }
-            log("check passed: \(report.pages.count) articles, \(directives) directives (\(values) values), \(pins) pinned inline values, and \(outputName)/ are current\n")
+            log("check passed: \(report.pages.count) articles, \(directives) directives (\(values) values), \(pins) pinned inline values, \(examples.count) Swift example\(examples.count == 1 ? "" : "s"), and \(outputName)/ are current\n")
             return 0
         }
         log(Self.format(findings))
         var fixes: [String] = []
-        if findings.contains(where: { $0.article != outputName }) {
+        let isExample: (Verifier.Finding) -> Bool = { $0.message.hasPrefix("Swift example") || $0.message.hasPrefix("the Swift examples") }
+        if findings.contains(where: { $0.article != outputName && !isExample($0) }) {
             fixes.append("if the new values are right, run 'swift run litmath bless', review the diff and commit it")
+        }
+        if findings.contains(where: isExample) {
+            fixes.append("correct the Swift example, or its ```output block if the new output is right")
         }
         if findings.contains(where: { $0.article == outputName }) {
             fixes.append("run 'swift run litmath build' and commit \(outputName)/")

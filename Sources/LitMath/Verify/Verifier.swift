@@ -156,7 +156,8 @@ public enum Verifier {
                 if parts[0].isEmpty {
                     target = page.outputPath
                 } else {
-                    target = ((directory as NSString).appendingPathComponent(parts[0]) as NSString).standardizingPath
+                    // NSString's standardizingPath keeps `..` in relative paths: resolve it by hand.
+                    target = normalized((directory as NSString).appendingPathComponent(parts[0]))
                 }
                 guard files[target] != nil else {
                     findings.append(Finding(article: page.displayPath, directive: nil, location: nil, message: "broken link '\(href)': \(target) does not exist"))
@@ -170,10 +171,43 @@ public enum Verifier {
         return findings
     }
 
-    /// Values of `name="…"` attributes in our own deterministic markup.
+    /// `a/b/../c` → `a/c`, `./a` → `a`; a `..` above the top is kept (and so matches no file).
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for component in path.split(separator: "/") {
+            if component == "." { continue }
+            if component == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            parts.append(component)
+        }
+        return parts.joined(separator: "/")
+    }
+
+    /// Values of `name="…"` attributes in our own deterministic markup (a byte scan: pages with
+    /// large plots are hundreds of kilobytes, and this runs on every build).
     static func attributeValues(_ name: String, in html: String) -> [String] {
-        let marker = " \(name)=\""
-        return html.components(separatedBy: marker).dropFirst().map { String($0.prefix(while: { $0 != "\"" })) }
-            .map { $0.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&") }
+        let marker = Array(" \(name)=\"".utf8)
+        var result: [String] = []
+        var html = html
+        html.withUTF8 { bytes in
+            var i = 0
+            let n = bytes.count, m = marker.count
+            while i + m <= n {
+                if bytes[i] == marker[0], bytes[i + 1] == marker[1] {
+                    var match = true
+                    for k in 2..<m where bytes[i + k] != marker[k] { match = false; break }
+                    if match {
+                        let start = i + m
+                        var end = start
+                        while end < n, bytes[end] != UInt8(ascii: "\"") { end += 1 }
+                        let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                        result.append(value.contains("&") ? value.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&") : value)
+                        i = end
+                        continue
+                    }
+                }
+                i += 1
+            }
+        }
+        return result
     }
 }

@@ -1,0 +1,25 @@
+/// What a caller can ask about the schedulers before building one: the configuration keys each
+/// class accepts. A site directive uses it to tell a misspelt directive key from a real
+/// `scheduler_config.json` key.
+public enum SchedulerCatalog {
+    /// The configuration keys of each scheduler class this library implements, by diffusers class name.
+    public static let keysByClassName: [String: [String]] = [
+        DDPMSchedulerConfiguration.className: DDPMSchedulerConfiguration.keys,
+        DDIMSchedulerConfiguration.className: DDIMSchedulerConfiguration.keys,
+        DPMSolverMultistepSchedulerConfiguration.className: DPMSolverMultistepSchedulerConfiguration.keys,
+    ]
+
+    /// Every configuration key of every scheduler class.
+    public static let allKeys: Set<String> = Set(keysByClassName.values.joined())
+}
+
+/// A scheduler built on a discrete variance-preserving noise schedule (βₜ, ᾱₜ over the training
+/// timesteps), which it exposes so callers can read σₜ, the log-SNR and the rest.
+public protocol NoiseScheduled: DiffusionScheduler {
+    /// The training-time noise schedule.
+    var schedule: NoiseSchedule { get }
+}
+
+extension DDPMScheduler: NoiseScheduled {}
+extension DDIMScheduler: NoiseScheduled {}
+extension DPMSolverMultistepScheduler: NoiseScheduled {}
