@@ -70,11 +70,14 @@ shapes = sorted({k[1] for k in s}, key=lambda x: [int(v) for v in x.split("x")])
 names = ["ddim_step_eta0", "ddim_step_eta0_alloc", "ddim_step_eta0_inplace", "ddpm_step", "ddpm_step_alloc",
          "ddpm_step_inplace", "randn", "ddim_loop_50", "ddpm_loop_50"]
 # The solver cases (SolverBenchmarks.swift, diffusers_solver_bench.py): mean step over a 20-step schedule.
-solver_names = ["dpmpp_2m_step", "euler_step", "unipc_step", "flow_euler_step"]
+solver_names = ["dpmpp_2m_step", "dpmpp_2m_step_inplace", "euler_step", "euler_step_inplace", "unipc_step",
+                "flow_euler_step", "flow_euler_step_inplace"]
 names += solver_names
+py_name_solvers = {"dpmpp_2m_step_inplace": "dpmpp_2m_step", "euler_step_inplace": "euler_step",
+                   "flow_euler_step_inplace": "flow_euler_step"}
 # diffusers has one form, which allocates; every Swift form compares with it.
 py_name = {"ddim_step_eta0_alloc": "ddim_step_eta0", "ddim_step_eta0_inplace": "ddim_step_eta0",
-           "ddpm_step_alloc": "ddpm_step", "ddpm_step_inplace": "ddpm_step"}
+           "ddpm_step_alloc": "ddpm_step", "ddpm_step_inplace": "ddpm_step", **py_name_solvers}
 swift_col = f"swift {level} us"
 print("ratios: swift/C and swift/Cnat against the a*x+b*y floor (gcc -O3, -march=native);")
 print("        swift/IO against the native 2-in-2-out floor, the memory traffic a step must do")

@@ -2,7 +2,9 @@
 // Euler), kept apart from the DDPM/DDIM cases in main.swift. Each result is the mean time of
 // one `step` over a whole 20-step schedule (warm-up and final steps included), with the
 // allocation-free `into:` variants and a fixed sample and model output, so only the
-// scheduler is timed. Lines have the same format as main.swift's.
+// scheduler is timed; the `_inplace` cases update one latent buffer in place, as a sampling
+// loop would (the values drift, which does not change the work). Lines have the same format
+// as main.swift's.
 import DiffusionSchedulers
 import Foundation
 
@@ -33,6 +35,14 @@ func runSolverBenchmarks(shape: [Int], samples: Int) throws {
         }
     }
 
+    var latents = sample
+    try reportSolverLoop("dpmpp_2m_step_inplace", shape, samples: samples, steps: steps) {
+        try dpm.setTimesteps(steps)
+        for t in dpm.timesteps {
+            try dpm.step(modelOutput: modelOutput, timestep: t, sample: &latents)
+        }
+    }
+
     // Euler with the same schedule (the step also writes the x₀ estimate, as diffusers returns it).
     var eulerConfig = EulerDiscreteSchedulerConfiguration()
     eulerConfig.betaStart = 0.00085
@@ -45,6 +55,13 @@ func runSolverBenchmarks(shape: [Int], samples: Int) throws {
         for t in euler.timesteps {
             try euler.step(
                 modelOutput: modelOutput, timestep: t, sample: sample, into: &out, predOriginalSample: &original)
+        }
+    }
+
+    try reportSolverLoop("euler_step_inplace", shape, samples: samples, steps: steps) {
+        try euler.setTimesteps(steps)
+        for t in euler.timesteps {
+            try euler.step(modelOutput: modelOutput, timestep: t, sample: &latents)
         }
     }
 
@@ -69,6 +86,12 @@ func runSolverBenchmarks(shape: [Int], samples: Int) throws {
         try flow.setTimesteps(steps)
         for t in flow.timesteps {
             try flow.step(modelOutput: modelOutput, timestep: t, sample: sample, into: &out)
+        }
+    }
+    try reportSolverLoop("flow_euler_step_inplace", shape, samples: samples, steps: steps) {
+        try flow.setTimesteps(steps)
+        for t in flow.timesteps {
+            try flow.step(modelOutput: modelOutput, timestep: t, sample: &latents)
         }
     }
 }

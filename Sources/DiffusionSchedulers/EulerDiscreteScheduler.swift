@@ -28,6 +28,8 @@ public final class EulerDiscreteScheduler {
     let table: TrainingSigmas
     private var index = StepIndex()
     private var noiseBuffer: [Float] = []
+    /// The instruction-set level of the step kernels (tests lower it to compare levels).
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler with the full T-step schedule; throws when an option is out of range.
     public init(config: EulerDiscreteSchedulerConfiguration = EulerDiscreteSchedulerConfiguration()) throws(SchedulerError) {
@@ -194,10 +196,54 @@ public final class EulerDiscreteScheduler {
         sTmax: Double = .infinity, sNoise: Double = 1, generator: TorchGenerator? = nil,
         into prevSample: inout Tensor, predOriginalSample: inout Tensor
     ) throws(SchedulerError) {
+        try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
+        let plan = try prepareStep(
+            timestep: timestep, count: sample.count, sChurn: sChurn, sTmin: sTmin, sTmax: sTmax, sNoise: sNoise,
+            generator: generator)
+        prevSample.prepare(shape: sample.shape, count: sample.count)
+        predOriginalSample.prepare(shape: sample.shape, count: sample.count)
+        sample.scalars.withUnsafeBufferPointer { x in
+            predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
+                prevSample.scalars.withUnsafeMutableBufferPointer { out in
+                    run(plan, modelOutput, x.baseAddress, x0.baseAddress, out.baseAddress, count: sample.count)
+                }
+            }
+        }
+        index.current = plan.index + 1
+    }
+
+    /// The step in place: `sample` becomes x_{t−1}, and the x₀ estimate is not stored (the fastest form
+    /// for a sampling loop; each element is read before it is written).
+    public func step(
+        modelOutput: Tensor, timestep: Float, sample: inout Tensor, sChurn: Double = 0, sTmin: Double = 0,
+        sTmax: Double = .infinity, sNoise: Double = 1, generator: TorchGenerator? = nil
+    ) throws(SchedulerError) {
+        try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
+        let plan = try prepareStep(
+            timestep: timestep, count: sample.count, sChurn: sChurn, sTmin: sTmin, sTmax: sTmax, sNoise: sNoise,
+            generator: generator)
+        let count = sample.count
+        sample.scalars.withUnsafeMutableBufferPointer { x in
+            run(plan, modelOutput, x.baseAddress.map { UnsafePointer($0) }, nil, x.baseAddress, count: count)
+        }
+        index.current = plan.index + 1
+    }
+
+    private struct StepPlan {
+        var index: Int
+        var estimate: EulerKernel.Estimate
+        var sigmaHat: Float
+        var dt: Float
+        var churn: (sNoise: Float, scale: Float)?
+    }
+
+    private func prepareStep(
+        timestep: Float, count: Int, sChurn: Double, sTmin: Double, sTmax: Double, sNoise: Double,
+        generator: TorchGenerator?
+    ) throws(SchedulerError) -> StepPlan {
         for (value, key) in [(sChurn, "s_churn"), (sNoise, "s_noise")] where !value.isFinite {
             throw SchedulerError(key: key, message: "\(key) must be finite, not \(value)")
         }
-        try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
         let i = try resolveIndex(timestep)
         guard i + 1 < sigmas.count else {
             throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
@@ -207,7 +253,6 @@ public final class EulerDiscreteScheduler {
         let inRange = Float(sTmin) <= sigma && sigma <= Float(sTmax)
         let gamma = inRange ? Swift.min(sChurn / Double(sigmas.count - 1), 2.0.squareRoot() - 1) : 0
         let sigmaHat = sigma * Float(gamma + 1)
-        let count = sample.count
         var churn: (sNoise: Float, scale: Float)?
         if gamma > 0 {
             guard let generator else {
@@ -217,29 +262,25 @@ public final class EulerDiscreteScheduler {
             noiseBuffer.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
             churn = (Float(sNoise), TorchNumerics.sqrt(sigmaHat * sigmaHat - sigma * sigma))
         }
-        let estimate = EulerKernel.Estimate(config.predictionType, sigma: sigma, sigmaHat: sigmaHat)
-        let dt = sigmas[i + 1] - sigmaHat
-        prevSample.prepare(shape: sample.shape, count: count)
-        predOriginalSample.prepare(shape: sample.shape, count: count)
-        sample.scalars.withUnsafeBufferPointer { x in
-            modelOutput.scalars.withUnsafeBufferPointer { m in
-                noiseBuffer.withUnsafeBufferPointer { noise in
-                    predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
-                        prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                            guard let x = x.baseAddress, let m = m.baseAddress, let x0 = x0.baseAddress,
-                                let out = out.baseAddress
-                            else { return }
-                            EulerKernel.euler(
-                                estimate, sigmaHat: sigmaHat, dt: dt, churn: churn,
-                                EulerKernel.Buffers(
-                                    count: count, sample: x, model: m, noise: churn == nil ? nil : noise.baseAddress,
-                                    original: x0, output: out))
-                        }
-                    }
-                }
+        return StepPlan(
+            index: i, estimate: EulerKernel.Estimate(config.predictionType, sigma: sigma, sigmaHat: sigmaHat),
+            sigmaHat: sigmaHat, dt: sigmas[i + 1] - sigmaHat, churn: churn)
+    }
+
+    /// The fused pass; `out` may be `x`, and `x0` nil when the estimate is not wanted.
+    private func run(
+        _ plan: StepPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>?, _ x0: UnsafeMutablePointer<Float>?,
+        _ out: UnsafeMutablePointer<Float>?, count: Int
+    ) {
+        guard let x, let out else { return }
+        modelOutput.scalars.withUnsafeBufferPointer { m in
+            noiseBuffer.withUnsafeBufferPointer { noise in
+                guard let m = m.baseAddress else { return }
+                EulerKernel.euler(
+                    plan.estimate, sigmaHat: plan.sigmaHat, dt: plan.dt, churn: plan.churn, count: count, sample: x,
+                    model: m, noise: noise.baseAddress, original: x0, output: out, level: kernelLevel)
             }
         }
-        index.current = i + 1
     }
 
     /// `add_noise`: x₀ + ε·σ at the sigma of each timestep (one, or one per batch item).

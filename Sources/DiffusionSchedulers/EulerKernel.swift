@@ -1,3 +1,5 @@
+internal import CSchedulerKernels
+
 /// The fused element loops of the Euler-family steps (Euler, Euler ancestral), in torch's
 /// float32 operation order: x₀ from the model output, the ODE derivative `(x − x₀)/σ̂` and the
 /// Euler update `x + d·dt`, plus the optional churn noise before and the ancestral noise after.
@@ -31,6 +33,31 @@ enum EulerKernel {
         var noise: UnsafePointer<Float>?
         var original: UnsafeMutablePointer<Float>
         var output: UnsafeMutablePointer<Float>
+    }
+
+    /// Euler in the C kernels at `level`; `original` may be nil when x₀ is not wanted.
+    static func euler(
+        _ estimate: Estimate, sigmaHat: Float, dt: Float, churn: (sNoise: Float, scale: Float)?,
+        count: Int, sample: UnsafePointer<Float>, model: UnsafePointer<Float>, noise: UnsafePointer<Float>?,
+        original: UnsafeMutablePointer<Float>?, output: UnsafeMutablePointer<Float>, level: KernelLevel
+    ) {
+        var params = sk_euler_params()
+        switch estimate {
+        case .epsilon(let s):
+            params.mode = Int32(SK_EULER_EPSILON)
+            params.s = s
+        case .sample:
+            params.mode = Int32(SK_EULER_SAMPLE)
+        case .velocity(let c, let b):
+            params.mode = Int32(SK_EULER_VELOCITY)
+            params.vc = c
+            params.vb = b
+        }
+        params.sigma_hat = sigmaHat
+        params.dt = dt
+        params.s_noise = churn?.sNoise ?? 0
+        params.churn = churn?.scale ?? 0
+        sk_euler(level.rawValue, &params, sample, model, churn == nil ? nil : noise, original, output, count)
     }
 
     /// Euler: with `churn` = (s_noise, √(σ̂² − σ²)), the sample first becomes `x + (noise·s_noise)·k`.

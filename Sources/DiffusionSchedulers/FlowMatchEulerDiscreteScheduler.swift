@@ -1,3 +1,5 @@
+internal import CSchedulerKernels
+
 /// diffusers' `FlowMatchEulerDiscreteScheduler`: the Euler method on a rectified-flow ODE
 /// (Stable Diffusion 3, Flux), with static or dynamic (μ) timestep shifting.
 ///
@@ -26,6 +28,8 @@ public final class FlowMatchEulerDiscreteScheduler {
 
     private var index = StepIndex()
     private var noiseBuffer: [Float] = []
+    /// The instruction-set level of the step kernels (tests lower it to compare levels).
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler with the full training schedule; throws when an option is out of range.
     public init(
@@ -165,12 +169,40 @@ public final class FlowMatchEulerDiscreteScheduler {
         into prevSample: inout Tensor
     ) throws(SchedulerError) {
         try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
+        let plan = try prepareStep(timestep: timestep, count: sample.count, generator: generator)
+        prevSample.prepare(shape: sample.shape, count: sample.count)
+        sample.scalars.withUnsafeBufferPointer { x in
+            prevSample.scalars.withUnsafeMutableBufferPointer { out in
+                run(plan, modelOutput, x.baseAddress, out.baseAddress, count: sample.count)
+            }
+        }
+        index.current = plan.index + 1
+    }
+
+    /// The step in place: `sample` becomes x_{t−1} (no second buffer; each element is read before it is written).
+    public func step(
+        modelOutput: Tensor, timestep: Float, sample: inout Tensor, generator: TorchGenerator? = nil
+    ) throws(SchedulerError) {
+        try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
+        let plan = try prepareStep(timestep: timestep, count: sample.count, generator: generator)
+        let count = sample.count
+        sample.scalars.withUnsafeMutableBufferPointer { x in
+            run(plan, modelOutput, x.baseAddress.map { UnsafePointer($0) }, x.baseAddress, count: count)
+        }
+        index.current = plan.index + 1
+    }
+
+    private struct StepPlan {
+        var index: Int
+        var sigma: Float
+        var next: Float
+    }
+
+    private func prepareStep(timestep: Float, count: Int, generator: TorchGenerator?) throws(SchedulerError) -> StepPlan {
         let i = try resolveIndex(timestep)
         guard i + 1 < sigmas.count else {
             throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
         }
-        let sigma = sigmas[i], next = sigmas[i + 1]
-        let count = sample.count
         if config.stochasticSampling {
             guard let generator else {
                 throw SchedulerError(key: "generator", message: "stochastic_sampling draws noise every step; pass a generator")
@@ -178,25 +210,37 @@ public final class FlowMatchEulerDiscreteScheduler {
             if noiseBuffer.count != count { noiseBuffer = Tensor.uninitializedScalars(count) }
             noiseBuffer.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
         }
-        prevSample.prepare(shape: sample.shape, count: count)
+        return StepPlan(index: i, sigma: sigmas[i], next: sigmas[i + 1])
+    }
+
+    /// `x + dt·m`, or `(1 − σ_next)·(x − σ·m) + σ_next·noise`; `out` may be `x`.
+    private func run(
+        _ plan: StepPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?,
+        count: Int
+    ) {
+        guard let x, let out else { return }
+        let sigma = plan.sigma, next = plan.next
         let dt = next - sigma
         let keep = 1 - next
         let stochastic = config.stochasticSampling
-        sample.scalars.withUnsafeBufferPointer { x in
-            modelOutput.scalars.withUnsafeBufferPointer { m in
-                noiseBuffer.withUnsafeBufferPointer { noise in
-                    prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                        guard let x = x.baseAddress, let m = m.baseAddress, let out = out.baseAddress else { return }
-                        if stochastic, let noise = noise.baseAddress {
-                            for k in 0..<count { out[k] = keep * (x[k] - sigma * m[k]) + next * noise[k] }
-                        } else {
-                            for k in 0..<count { out[k] = x[k] + dt * m[k] }
-                        }
-                    }
+        modelOutput.scalars.withUnsafeBufferPointer { m in
+            noiseBuffer.withUnsafeBufferPointer { noise in
+                guard let m = m.baseAddress else { return }
+                if stochastic, let noise = noise.baseAddress {
+                    for k in 0..<count { out[k] = keep * (x[k] - sigma * m[k]) + next * noise[k] }
+                } else {
+                    Self.flowEuler(level: kernelLevel, dt: dt, x, m, out, count)
                 }
             }
         }
-        index.current = i + 1
+    }
+
+    /// `x + dt·m` in the C kernels at `level`; `out` may be `x` (an in-place step).
+    static func flowEuler(
+        level: KernelLevel, dt: Float, _ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>,
+        _ out: UnsafeMutablePointer<Float>, _ count: Int
+    ) {
+        sk_flow_euler(level.rawValue, dt, x, m, out, count)
     }
 
     /// `scale_noise`: σ·noise + (1 − σ)·x at the sigma of each timestep (the forward process).

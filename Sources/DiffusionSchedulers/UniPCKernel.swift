@@ -1,3 +1,5 @@
+internal import CSchedulerKernels
+
 /// The fused element loop of a UniPC step: convert the model output, apply the UniC corrector
 /// to the incoming sample, then the UniP predictor — one pass, torch's float32 operation order.
 ///
@@ -47,6 +49,51 @@ struct UniPCBuffers {
 }
 
 enum UniPCKernel {
+    /// The pass at `level`: orders up to 2 (every step of the default second-order UniPC) in the
+    /// C kernels, higher orders here.
+    static func run(
+        _ conversion: ModelConversion, _ corrector: UniPCCorrector?, _ predictor: UniPCPredictor, _ p: UniPCBuffers,
+        level: KernelLevel
+    ) {
+        let correctorOrder = corrector?.order ?? 0
+        if correctorOrder <= 2, predictor.order <= 2, corrector == nil || p.lastSample != nil,
+            p.history.count >= max(correctorOrder, predictor.order - 1)
+        {
+            let (mode, p0, p1) = conversion.kernelMode
+            var params = sk_unipc_params()
+            params.conversion = mode
+            params.p0 = p0
+            params.p1 = p1
+            params.corrector_order = Int32(correctorOrder)
+            if let corrector {
+                params.ca = corrector.a
+                params.cb = corrector.b
+                params.cc = corrector.c
+                params.rho0 = corrector.rho[0]
+                if corrector.order == 2 {
+                    params.cr = corrector.r[0]
+                    params.rho1 = corrector.rho[1]
+                }
+            }
+            params.predictor_order = Int32(predictor.order)
+            params.pa = predictor.a
+            params.pb = predictor.b
+            params.pc = predictor.c
+            params.pzero = predictor.zero
+            if predictor.order == 2 {
+                params.pr = predictor.r[0]
+                params.prho = predictor.rho[0]
+            }
+            let h1 = p.history.first, h2 = p.history.count > 1 ? p.history[1] : nil
+            sk_unipc(
+                level.rawValue, &params, p.sample, p.model, h1, h2, p.lastSample, p.converted, p.corrected, p.output,
+                p.count)
+            return
+        }
+        run(conversion, corrector, predictor, p)
+    }
+
+    /// The Swift form of the pass (all orders), kept as the reference the C kernels are tested against.
     static func run(_ conversion: ModelConversion, _ corrector: UniPCCorrector?, _ predictor: UniPCPredictor, _ p: UniPCBuffers) {
         switch conversion {
         case .dataFromNoise(let s, let a): run(corrector, predictor, p) { x, m in (x - s * m) / a }

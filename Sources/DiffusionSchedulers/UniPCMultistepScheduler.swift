@@ -37,7 +37,11 @@ public final class UniPCMultistepScheduler {
     private var history: [Tensor?]
     /// The sample the last predictor started from (the corrected one), for the next corrector.
     private var lastSample: Tensor?
+    /// Whether `lastSample` is the scheduler's own buffer (recyclable) rather than the caller's sample.
+    private var ownsLastSample = false
     private var spare: [Tensor] = []
+    /// The instruction-set level of the step kernels (tests lower it to compare levels).
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler; throws when an option is out of range or options conflict.
     public init(
@@ -131,8 +135,9 @@ public final class UniPCMultistepScheduler {
         numInferenceSteps = timesteps.count
         spare += history.compactMap { $0 }
         history = Array(repeating: nil, count: config.solverOrder)
-        if let lastSample { spare.append(lastSample) }
+        if let lastSample, ownsLastSample { spare.append(lastSample) }
         lastSample = nil
+        ownsLastSample = false
         lowerOrderNums = 0
         thisOrder = 0
         index.reset()
@@ -239,7 +244,8 @@ public final class UniPCMultistepScheduler {
                                         UniPCBuffers(
                                             count: count, sample: x, model: m, history: historyPointers,
                                             lastSample: lastPointer.baseAddress, converted: c,
-                                            corrected: xc.baseAddress ?? out, output: out))
+                                            corrected: xc.baseAddress ?? out, output: out),
+                                        level: kernelLevel)
                                 }
                             }
                         }
@@ -251,13 +257,15 @@ public final class UniPCMultistepScheduler {
         if let oldest = history[0] { spare.append(oldest) }
         for k in 0..<(solverOrder - 1) { history[k] = history[k + 1] }
         history[solverOrder - 1] = converted
+        // The caller's tensors never enter the pool: writing into one the caller still holds would copy it.
+        if let previous = lastSample, ownsLastSample, previous.count == count { spare.append(previous) }
         if useCorrector {
-            if let previous = lastSample { spare.append(previous) }
             lastSample = corrected
+            ownsLastSample = true
         } else {
-            // Without a correction the predictor started from the caller's sample, which is kept as is.
-            if let previous = lastSample, previous.count == count { spare.append(previous) }
+            // Without a correction the predictor started from the caller's sample, kept by reference.
             lastSample = sample
+            ownsLastSample = false
         }
         thisOrder = order
         lowerOrderNums = min(lowerOrderNums + 1, solverOrder)
