@@ -398,3 +398,39 @@ func checkLoop(_ fixture: SolverLoopCase) throws {
         bitExact: digest == fixture.result_cr.fnv1a)
 }
 
+
+/// Every scheduler class is reachable by its diffusers name, round-trips its configuration and
+/// runs a short loop through the shared protocol.
+@Suite struct SchedulerProtocolTests {
+    @Test(arguments: SchedulerFactory.classNames)
+    func everySchedulerRunsThroughTheProtocol(_ className: String) throws {
+        var values: [String: ConfigValue] = [:]
+        if className == "DPMSolverMultistepScheduler" || className == "DPMSolverSinglestepScheduler" {
+            values["algorithm_type"] = "dpmsolver++"
+        }
+        let scheduler = try SchedulerFactory.make(className: className, config: values)
+        #expect(type(of: scheduler).className == className)
+        #expect(SchedulerCatalog.keysByClassName[className] != nil)
+        let again = try SchedulerFactory.make(config: scheduler.configValues)
+        #expect(again.configValues == scheduler.configValues)
+        try scheduler.setTimesteps(4)
+        let generator = TorchGenerator(seed: 0)
+        var x = Tensor(uncheckedShape: [1, 3, 4, 4], scalars: (0..<48).map { Float($0) / 48 * scheduler.initNoiseSigma })
+        for t in scheduler.timestepValues {
+            let input = try scheduler.scaleModelInput(x, timestep: t)
+            x = try scheduler.step(modelOutput: solverDummyModel(input, t), timestep: t, sample: x, generator: generator)
+                .prevSample
+        }
+        let finite = x.scalars.allSatisfy { $0.isFinite }
+        #expect(finite, "\(className)")
+    }
+
+    @Test func unknownClassNamesSuggestTheClosest() {
+        #expect(throws: SchedulerError.self) { try SchedulerFactory.make(className: "EulerDiscretScheduler") }
+        do {
+            _ = try SchedulerFactory.make(className: "EulerDiscretScheduler")
+        } catch {
+            #expect(error.suggestion == "EulerDiscreteScheduler")
+        }
+    }
+}
