@@ -434,3 +434,17 @@ func checkLoop(_ fixture: SolverLoopCase) throws {
         }
     }
 }
+
+/// The parity grid covers the acceptance bar: at least 300 configurations across the solver schedulers.
+@Suite struct SolverFixtureCoverageTests {
+    @Test func gridCoversAtLeastThreeHundredConfigurations() {
+        let schedules = Set(SolverFixtures.schedules.map(\.testDescription))
+        let loops = Set(SolverFixtures.loops.map(\.testDescription))
+        #expect(schedules.count + loops.count >= 300)
+        let classes = Set(SolverFixtures.schedules.map(\.scheduler) + SolverFixtures.loops.map(\.scheduler))
+        #expect(classes.count == 8)
+        for className in classes {
+            #expect(SolverFixtures.loops(className).count >= 10, "\(className)")
+        }
+    }
+}
