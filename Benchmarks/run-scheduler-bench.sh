@@ -49,6 +49,7 @@ fi
 if [[ -n "${DIFFUSERS_VENV:-}" ]]; then
   echo "timing diffusers with $DIFFUSERS_VENV/bin/python" >&2
   "$DIFFUSERS_VENV/bin/python" "$here/diffusers_bench.py" "$samples" > "$work/py.tsv"
+  "$DIFFUSERS_VENV/bin/python" "$here/diffusers_solver_bench.py" "$samples" >> "$work/py.tsv"
 fi
 
 python3 - "$work/c.tsv" "$work/cn.tsv" "$work/swift.tsv" "$work/avx2.tsv" "$work/portable.tsv" "$work/py.tsv" <<'PY'
@@ -68,9 +69,15 @@ level = notes.get("kernels", "?")
 shapes = sorted({k[1] for k in s}, key=lambda x: [int(v) for v in x.split("x")])
 names = ["ddim_step_eta0", "ddim_step_eta0_alloc", "ddim_step_eta0_inplace", "ddpm_step", "ddpm_step_alloc",
          "ddpm_step_inplace", "randn", "ddim_loop_50", "ddpm_loop_50"]
+# The solver cases (SolverBenchmarks.swift, diffusers_solver_bench.py): mean step over a 20-step schedule.
+solver_names = ["dpmpp_2m_step", "dpmpp_2m_step_inplace", "euler_step", "euler_step_inplace", "unipc_step",
+                "flow_euler_step", "flow_euler_step_inplace"]
+names += solver_names
+py_name_solvers = {"dpmpp_2m_step_inplace": "dpmpp_2m_step", "euler_step_inplace": "euler_step",
+                   "flow_euler_step_inplace": "flow_euler_step"}
 # diffusers has one form, which allocates; every Swift form compares with it.
 py_name = {"ddim_step_eta0_alloc": "ddim_step_eta0", "ddim_step_eta0_inplace": "ddim_step_eta0",
-           "ddpm_step_alloc": "ddpm_step", "ddpm_step_inplace": "ddpm_step"}
+           "ddpm_step_alloc": "ddpm_step", "ddpm_step_inplace": "ddpm_step", **py_name_solvers}
 swift_col = f"swift {level} us"
 print("ratios: swift/C and swift/Cnat against the a*x+b*y floor (gcc -O3, -march=native);")
 print("        swift/IO against the native 2-in-2-out floor, the memory traffic a step must do")
@@ -88,7 +95,7 @@ for shape in shapes:
             continue
         us = s[(name, shape)]
         pus = port.get((name, shape))
-        steps = name.startswith("ddim_step") or name.startswith("ddpm_step")
+        steps = name.startswith("ddim_step") or name.startswith("ddpm_step") or name in solver_names
         ratio = f"{us / floor:8.2f}" if floor and steps else f"{'':8}"
         ratio_n = f"{us / native:10.2f}" if native and steps else f"{'':10}"
         ratio_io = f"{us / io_native:8.2f}" if io_native and steps else f"{'':8}"

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.stats
 import torch
 import diffusers
+import diffusers.utils.logging
 from diffusers import (
     DPMSolverMultistepScheduler,
     DPMSolverSinglestepScheduler,
@@ -40,6 +41,7 @@ from diffusers import (
 
 assert diffusers.__version__ == "0.42.1", f"need diffusers 0.42.1, found {diffusers.__version__}"
 torch.set_num_threads(1)
+diffusers.utils.logging.set_verbosity_error()  # the with-noise loops skip scale_model_input on purpose
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "Tests", "DiffusionSchedulersTests", "Fixtures", "solvers")
@@ -110,12 +112,29 @@ def build(case):
 
 
 def call_set_timesteps(s, call):
-    kwargs = {k: v for k, v in call.items() if k in ("num_inference_steps", "mu", "timesteps", "sigmas")}
+    kwargs = {k: v for k, v in call.items()
+              if k in ("num_inference_steps", "mu", "timesteps", "sigmas", "original_inference_steps", "strength")}
+    if isinstance(s, UniPCMultistepScheduler) and "sigmas" in kwargs:
+        kwargs["sigmas"] = np.array(kwargs["sigmas"])  # UniPC's flow branch needs an array (a list raises)
     s.set_timesteps(**kwargs)
+
+
+def ulp_rated(case):
+    """The schedule quantities diffusers computes with torch's exp/log (MKL kernels on the reference machine,
+    reproduced to one ulp): Euler's log-linear sigmas (and what is derived from them) and continuous timesteps."""
+    cfg = case["config"]
+    rated = []
+    if case["scheduler"] == "EulerDiscreteScheduler":
+        if cfg.get("interpolation_type") == "log_linear" and "sigmas" not in case["call"]:
+            rated += ["sigmas", "timesteps"]
+        if cfg.get("timestep_type") == "continuous" and cfg.get("prediction_type") == "v_prediction":
+            rated += ["timesteps"]
+    return sorted(set(rated))
 
 
 def schedule_case(case):
     out = dict(case)
+    out["ulp_rated"] = ulp_rated(case)
     try:
         s = build(case)
         call_set_timesteps(s, case["call"])
@@ -123,8 +142,8 @@ def schedule_case(case):
         out["error"] = f"{type(e).__name__}: {e}"
         return out
     out["timesteps"] = timesteps_json(s.timesteps)
-    out["sigmas"] = hexbits(s.sigmas.numpy())
-    ins = s.init_noise_sigma
+    out["sigmas"] = hexbits(s.sigmas.numpy()) if hasattr(s, "sigmas") else ""
+    ins = getattr(s, "init_noise_sigma", 1.0)  # flow matching has none: the loop starts from pure noise
     out["init_noise_sigma"] = hexbits([float(ins)])
     return out
 
@@ -145,11 +164,14 @@ class CorrectlyRoundedTranscendentals:
                 return f(x, *args, **kwargs)
             return g
 
+        self.texp, self.tlog = torch.Tensor.exp, torch.Tensor.log
         torch.exp, torch.log = wrap(self.exp), wrap(self.log)
+        torch.Tensor.exp, torch.Tensor.log = wrap(self.texp), wrap(self.tlog)
         return self
 
     def __exit__(self, *exc):
         torch.exp, torch.log = self.exp, self.log
+        torch.Tensor.exp, torch.Tensor.log = self.texp, self.tlog
 
 
 def relative_difference(a, b):
@@ -187,17 +209,19 @@ def run_loop(case):
     learned = case.get("learned", False)
     sample = dummy_sample_deter()
     timesteps = s.timesteps
-    if kind == "noise":
+    if kind == "tail":  # diffusers' test_full_uneven_loop: start part-way, without noise
+        timesteps = timesteps[case["start"]:]
+    elif kind == "noise":
         start = case["start"]
         timesteps = timesteps[start:]
         if case.get("begin_index"):
             s.set_begin_index(start)
         sample = s.add_noise(sample, dummy_noise_deter(), timesteps[:1])
     elif kind in ("scaled", "pipeline"):
-        sample = sample * s.init_noise_sigma
+        sample = sample * getattr(s, "init_noise_sigma", 1.0)
     trace, traced = [], []
     record = set(case.get("record", []))
-    extra = {k: case[k] for k in ("s_churn", "eta") if k in case}
+    extra = {k: case[k] for k in ("s_churn", "s_tmin", "s_tmax", "s_noise") if k in case}
     for i, t in enumerate(timesteps):
         if kind == "scaled":
             sample = s.scale_model_input(sample, t)
@@ -206,13 +230,17 @@ def run_loop(case):
             m = dummy_model(s.scale_model_input(sample, t), t, learned)
         else:
             m = dummy_model(sample, t, learned)
-        sample = s.step(m, t, sample, generator=g, **extra).prev_sample
+        if isinstance(s, (UniPCMultistepScheduler, HeunDiscreteScheduler)):
+            sample = s.step(m, t, sample).prev_sample  # deterministic, takes no generator
+        else:
+            sample = s.step(m, t, sample, generator=g, **extra).prev_sample
         if i in record:
             trace.append({"step": i, "sample": summary(sample)})
             traced.append(sample.clone())
     out = dict(case)
+    out["ulp_rated"] = ulp_rated(case)
     out["timesteps"] = timesteps_json(s.timesteps)
-    out["sigmas"] = hexbits(s.sigmas.numpy())
+    out["sigmas"] = hexbits(s.sigmas.numpy()) if hasattr(s, "sigmas") else ""
     out["trace"] = trace
     out["result"] = summary(sample)
     return out, sample, traced
@@ -365,6 +393,473 @@ def dpm_loops():
     return cases
 
 
+# ---------------------------------------------------------------------------------------------
+# EulerDiscreteScheduler, EulerAncestralDiscreteScheduler
+
+EULER = "EulerDiscreteScheduler"
+EULER_A = "EulerAncestralDiscreteScheduler"
+# diffusers' test config (tests/schedulers/test_scheduler_euler.py get_scheduler_config)
+EULER_TEST = {"num_train_timesteps": 1100, "beta_start": 0.0001, "beta_end": 0.02, "beta_schedule": "linear"}
+
+
+def euler_schedules():
+    cases = []
+    schedules = {"linear": {}, "sd": SD, "cos": COS, "test": EULER_TEST}
+    for cls in (EULER, EULER_A):
+        for sname, sched in schedules.items():
+            for spacing in ("linspace", "leading", "trailing"):
+                for n in (1, 2, 3, 7, 10, 25, 50, 100):
+                    cfg = dict(sched, timestep_spacing=spacing)
+                    if spacing == "leading" and n in (10, 50):
+                        cfg["steps_offset"] = 1
+                    cases.append({"scheduler": cls, "config": cfg, "call": {"num_inference_steps": n}})
+        for zsnr in (False, True):
+            cases.append({"scheduler": cls, "config": dict(SD, rescale_betas_zero_snr=zsnr, timestep_spacing="trailing"),
+                          "call": {"num_inference_steps": 20}})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for sname, sched in schedules.items():
+            for n in (1, 2, 5, 10, 20, 50):
+                cases.append({"scheduler": EULER, "config": dict(sched, **{option: True}),
+                              "call": {"num_inference_steps": n}})
+        for lo, hi in ((0.03, 14.6), (None, 80.0), (0.002, None)):
+            cases.append({"scheduler": EULER, "config": dict(SD, **{option: True}, sigma_min=lo, sigma_max=hi),
+                          "call": {"num_inference_steps": 15}})
+        cases.append({"scheduler": EULER, "config": dict(SD, **{option: True}, timestep_spacing="leading"),
+                      "call": {"num_inference_steps": 12}})
+    for n in (1, 4, 10, 30):
+        cases.append({"scheduler": EULER, "config": dict(SD, interpolation_type="log_linear"),
+                      "call": {"num_inference_steps": n}})
+        cases.append({"scheduler": EULER, "config": dict(SD, interpolation_type="log_linear", use_karras_sigmas=True),
+                      "call": {"num_inference_steps": n}})
+    for n in (5, 25):
+        cases.append({"scheduler": EULER, "config": dict(SD, timestep_type="continuous", prediction_type="v_prediction"),
+                      "call": {"num_inference_steps": n}})
+        cases.append({"scheduler": EULER, "config": dict(SD, timestep_type="continuous", prediction_type="v_prediction",
+                                                          use_karras_sigmas=True), "call": {"num_inference_steps": n}})
+        cases.append({"scheduler": EULER, "config": dict(SD, final_sigmas_type="sigma_min"),
+                      "call": {"num_inference_steps": n}})
+        cases.append({"scheduler": EULER, "config": dict(SD, final_sigmas_type="sigma_min", use_karras_sigmas=True,
+                                                          rescale_betas_zero_snr=True), "call": {"num_inference_steps": n}})
+    cases.append({"scheduler": EULER, "config": SD, "call": {"timesteps": [999.0, 750.5, 500.0, 250.25, 10.0, 1.0]}})
+    cases.append({"scheduler": EULER, "config": SD,
+                  "call": {"sigmas": [14.6146, 8.0, 4.5, 2.0, 1.0, 0.5, 0.25, 0.1, 0.0291675, 0.0]}})
+    cases.append({"scheduler": EULER, "config": dict(SD, timestep_type="continuous", prediction_type="v_prediction"),
+                  "call": {"sigmas": [80.0, 20.0, 5.0, 1.0, 0.2, 0.0]}})
+    cases.append({"scheduler": EULER, "config": dict(SD, use_karras_sigmas=True), "call": {"timesteps": [900.0, 100.0]}})
+    cases.append({"scheduler": EULER, "config": {"use_karras_sigmas": True, "use_beta_sigmas": True},
+                  "call": {"num_inference_steps": 10}})
+    return cases
+
+
+def euler_loops():
+    cases = []
+    record = [0, 1, 4]
+    i = 0
+    for pred in ("epsilon", "v_prediction", "sample"):
+        for option in (None, "use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+            for kind in ("scaled", "pipeline"):
+                i += 1
+                cfg = dict(EULER_TEST if i % 2 else SD, prediction_type=pred)
+                if option:
+                    cfg[option] = True
+                cfg["timestep_spacing"] = ["linspace", "leading", "trailing"][i % 3]
+                cases.append({"scheduler": EULER, "config": cfg, "call": {"num_inference_steps": [10, 20, 50][i % 3]},
+                              "kind": kind, "record": record})
+    cases.append({"name": "euler_test_full_loop", "scheduler": EULER, "config": EULER_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "scaled", "record": record})
+    cases.append({"name": "euler_test_karras", "scheduler": EULER, "config": dict(EULER_TEST, use_karras_sigmas=True),
+                  "call": {"num_inference_steps": 10}, "kind": "scaled", "record": record})
+    cases.append({"name": "euler_test_with_noise", "scheduler": EULER, "config": EULER_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 8, "record": [0]})
+    cases.append({"name": "euler_with_noise_begin", "scheduler": EULER, "config": dict(SD, use_karras_sigmas=True),
+                  "call": {"num_inference_steps": 20}, "kind": "noise", "start": 12, "begin_index": True, "record": [0]})
+    for interp in ("log_linear",):
+        cases.append({"scheduler": EULER, "config": dict(SD, interpolation_type=interp), "call": {"num_inference_steps": 20},
+                      "kind": "pipeline", "record": record})
+    cases.append({"scheduler": EULER, "config": dict(SD, timestep_type="continuous", prediction_type="v_prediction",
+                                                      use_karras_sigmas=True),
+                  "call": {"num_inference_steps": 20}, "kind": "pipeline", "record": record})
+    for final in ("sigma_min",):
+        cases.append({"scheduler": EULER, "config": dict(SD, final_sigmas_type=final, use_karras_sigmas=True),
+                      "call": {"num_inference_steps": 25}, "kind": "pipeline", "record": record})
+    cases.append({"scheduler": EULER, "config": dict(SD, rescale_betas_zero_snr=True, prediction_type="v_prediction",
+                                                      timestep_spacing="trailing"),
+                  "call": {"num_inference_steps": 25}, "kind": "pipeline", "record": record})
+    cases.append({"scheduler": EULER, "config": SD, "call": {"sigmas": [14.6146, 8.0, 4.5, 2.0, 1.0, 0.5, 0.1, 0.0]},
+                  "kind": "pipeline", "record": record})
+    for seed, churn, tmin, tmax, snoise in ((0, 0.5, 0.0, float("inf"), 1.0), (42, 1.0, 0.05, 50.0, 1.003),
+                                            (1234, 40.0, 0.0, float("inf"), 1.0)):
+        cases.append({"scheduler": EULER, "config": dict(SD, use_karras_sigmas=True), "call": {"num_inference_steps": 20},
+                      "kind": "pipeline", "seed": seed, "s_churn": churn, "s_tmin": tmin, "s_tmax": tmax,
+                      "s_noise": snoise, "record": record})
+    # Euler ancestral: noise every step.
+    for pred in ("epsilon", "v_prediction"):
+        for j, spacing in enumerate(("linspace", "leading", "trailing")):
+            for seed in (0, 42):
+                cfg = dict(EULER_TEST if j % 2 else SD, prediction_type=pred, timestep_spacing=spacing)
+                cases.append({"scheduler": EULER_A, "config": cfg, "call": {"num_inference_steps": [10, 20, 50][j]},
+                              "kind": "pipeline" if seed else "scaled", "seed": seed, "record": record})
+    cases.append({"name": "euler_a_test_full_loop", "scheduler": EULER_A, "config": EULER_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "scaled", "seed": 0, "record": record})
+    cases.append({"name": "euler_a_test_with_noise", "scheduler": EULER_A, "config": EULER_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 8, "seed": 0, "record": [0]})
+    cases.append({"scheduler": EULER_A, "config": dict(SD, rescale_betas_zero_snr=True, prediction_type="v_prediction",
+                                                        timestep_spacing="trailing"),
+                  "call": {"num_inference_steps": 30}, "kind": "pipeline", "seed": 7, "record": record})
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+# FlowMatchEulerDiscreteScheduler
+
+FLOW = "FlowMatchEulerDiscreteScheduler"
+
+
+def flow_schedules():
+    cases = []
+    for shift in (1.0, 3.0, 0.5, 6.0):
+        for n in (1, 2, 4, 10, 28, 50):
+            cases.append({"scheduler": FLOW, "config": {"shift": shift}, "call": {"num_inference_steps": n}})
+    for shift_type in ("exponential", "linear"):
+        for mu in (0.5, 1.15, 0.8):
+            cases.append({"scheduler": FLOW, "config": {"use_dynamic_shifting": True, "time_shift_type": shift_type},
+                          "call": {"num_inference_steps": 20, "mu": mu}})
+    for terminal in (0.02, 0.1):
+        cases.append({"scheduler": FLOW, "config": {"shift": 3.0, "shift_terminal": terminal},
+                      "call": {"num_inference_steps": 20}})
+        cases.append({"scheduler": FLOW, "config": {"use_dynamic_shifting": True, "shift_terminal": terminal},
+                      "call": {"num_inference_steps": 20, "mu": 1.0}})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for shift in (1.0, 3.0):
+            for n in (2, 10, 30):
+                cases.append({"scheduler": FLOW, "config": {"shift": shift, option: True}, "call": {"num_inference_steps": n}})
+    for n in (5, 28):
+        cases.append({"scheduler": FLOW, "config": {"shift": 3.0, "invert_sigmas": True}, "call": {"num_inference_steps": n}})
+        # Flux: sigmas = np.linspace(1.0, 1 / n, n) with dynamic shifting.
+        cases.append({"scheduler": FLOW, "config": {"use_dynamic_shifting": True, "shift": 3.0},
+                      "call": {"sigmas": list(np.linspace(1.0, 1 / n, n)), "mu": 1.15}})
+        cases.append({"scheduler": FLOW, "config": {"shift": 3.0},
+                      "call": {"sigmas": list(np.linspace(1.0, 1 / n, n))}})
+    cases.append({"scheduler": FLOW, "config": {"shift": 3.0}, "call": {"timesteps": [1000.0, 800.0, 500.5, 200.0, 10.0]}})
+    cases.append({"scheduler": FLOW, "config": {"shift": 3.0, "shift_terminal": 0.05},
+                  "call": {"sigmas": [1.0, 0.8, 0.6, 0.4, 0.2], "timesteps": [999.0, 800.0, 600.0, 400.0, 200.0]}})
+    cases.append({"scheduler": FLOW, "config": {"num_train_timesteps": 100, "shift": 2.0}, "call": {"num_inference_steps": 7}})
+    cases.append({"scheduler": FLOW, "config": {"use_dynamic_shifting": True}, "call": {"num_inference_steps": 10}})
+    return cases
+
+
+def flow_loops():
+    cases = []
+    record = [0, 1, 4]
+    for shift in (1.0, 3.0):
+        for n in (10, 20, 50):
+            cases.append({"scheduler": FLOW, "config": {"shift": shift}, "call": {"num_inference_steps": n},
+                          "record": record})
+    for seed in (0, 42, 1234):
+        cases.append({"scheduler": FLOW, "config": {"shift": 3.0, "stochastic_sampling": True},
+                      "call": {"num_inference_steps": 20}, "seed": seed, "record": record})
+    cases.append({"scheduler": FLOW, "config": {"use_dynamic_shifting": True, "shift_terminal": 0.05,
+                                                 "use_karras_sigmas": True},
+                  "call": {"num_inference_steps": 20, "mu": 0.9}, "record": record})
+    cases.append({"scheduler": FLOW, "config": {"shift": 3.0, "invert_sigmas": True}, "call": {"num_inference_steps": 10},
+                  "record": record})
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+# UniPCMultistepScheduler
+
+UNIPC = "UniPCMultistepScheduler"
+# diffusers' test config (tests/schedulers/test_scheduler_unipc.py get_scheduler_config)
+UNIPC_TEST = {"num_train_timesteps": 1000, "beta_start": 0.0001, "beta_end": 0.02, "beta_schedule": "linear",
+              "solver_order": 2, "solver_type": "bh2", "final_sigmas_type": "sigma_min"}
+
+
+def unipc_schedules():
+    cases = []
+    schedules = {"linear": {}, "sd": SD, "cos": COS}
+    for sname, sched in schedules.items():
+        for spacing in ("linspace", "leading", "trailing"):
+            for n in (1, 2, 3, 7, 10, 25, 50, 100):
+                cfg = dict(sched, timestep_spacing=spacing)
+                if spacing == "leading" and n in (10, 50):
+                    cfg["steps_offset"] = 1
+                cases.append({"scheduler": UNIPC, "config": cfg, "call": {"num_inference_steps": n}})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for final in ("zero", "sigma_min"):
+            for n in (1, 5, 10, 25):
+                cases.append({"scheduler": UNIPC, "config": dict(SD, **{option: True}, final_sigmas_type=final),
+                              "call": {"num_inference_steps": n}})
+        cases.append({"scheduler": UNIPC, "config": dict(SD, **{option: True}, sigma_min=0.02, sigma_max=80.0),
+                      "call": {"num_inference_steps": 12}})
+    for shift in (1.0, 3.0, 5.0):
+        for final in ("zero", "sigma_min"):
+            cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "flow_shift": shift,
+                                                          "prediction_type": "flow_prediction",
+                                                          "final_sigmas_type": final},
+                          "call": {"num_inference_steps": 20}})
+    cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "use_karras_sigmas": True,
+                                                  "prediction_type": "flow_prediction"},
+                  "call": {"num_inference_steps": 15}})
+    for shift_type in ("exponential", "linear"):
+        cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "use_dynamic_shifting": True,
+                                                      "time_shift_type": shift_type, "prediction_type": "flow_prediction"},
+                      "call": {"num_inference_steps": 20, "mu": 1.15}})
+    cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "flow_shift": 3.0, "shift_terminal": 0.05,
+                                                  "prediction_type": "flow_prediction"},
+                  "call": {"num_inference_steps": 20}})
+    cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "flow_shift": 3.0,
+                                                  "prediction_type": "flow_prediction"},
+                  "call": {"sigmas": list(np.linspace(1.0, 0.05, 12))}})
+    cases.append({"scheduler": UNIPC, "config": {"rescale_betas_zero_snr": True, "timestep_spacing": "trailing"},
+                  "call": {"num_inference_steps": 30}})
+    cases.append({"scheduler": UNIPC, "config": {"shift_terminal": 0.1}, "call": {"num_inference_steps": 10}})
+    cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "use_dynamic_shifting": True},
+                  "call": {"num_inference_steps": 10}})
+    return cases
+
+
+def unipc_loops():
+    cases = []
+    record = [0, 1, 2, 4]
+    i = 0
+    for order in (1, 2, 3):
+        for solver_type in ("bh1", "bh2"):
+            for predict_x0 in (True, False):
+                for pred in ("epsilon", "sample", "v_prediction"):
+                    i += 1
+                    cfg = dict(UNIPC_TEST, solver_order=order, solver_type=solver_type, predict_x0=predict_x0,
+                               prediction_type=pred, lower_order_final=i % 3 != 0)
+                    if i % 4 == 1:
+                        cfg.update(SD)
+                    elif i % 4 == 3:
+                        cfg.update(COS)
+                    if i % 5 == 0 and solver_type == "bh2":
+                        cfg["final_sigmas_type"] = "zero"
+                    cfg["timestep_spacing"] = ["linspace", "leading", "trailing"][i % 3]
+                    n = [10, 20, 50, 7, 25][i % 5]
+                    cases.append({"scheduler": UNIPC, "config": cfg, "call": {"num_inference_steps": n},
+                                  "record": record})
+    cases.append({"name": "unipc_test_full_loop", "scheduler": UNIPC, "config": UNIPC_TEST,
+                  "call": {"num_inference_steps": 10}, "record": record})
+    cases.append({"name": "unipc_test_with_noise", "scheduler": UNIPC, "config": UNIPC_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 8, "record": [0]})
+    cases.append({"name": "unipc_bh1_zero_final_is_nan", "scheduler": UNIPC,
+                  "config": {"solver_type": "bh1"}, "call": {"num_inference_steps": 5}, "record": [0]})
+    for disabled in ([0], [1, 2, 3], [0, 4, 8]):
+        cases.append({"scheduler": UNIPC, "config": dict(UNIPC_TEST, disable_corrector=disabled, solver_order=3),
+                      "call": {"num_inference_steps": 12}, "record": record})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for final in ("zero", "sigma_min"):
+            cases.append({"scheduler": UNIPC, "config": dict(SD, **{option: True}, final_sigmas_type=final),
+                          "call": {"num_inference_steps": 20}, "record": record})
+    for shift in (1.0, 3.0):
+        cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "flow_shift": shift,
+                                                      "prediction_type": "flow_prediction"},
+                      "call": {"num_inference_steps": 20}, "record": record})
+    cases.append({"scheduler": UNIPC, "config": {"use_flow_sigmas": True, "use_dynamic_shifting": True,
+                                                  "shift_terminal": 0.05, "prediction_type": "flow_prediction"},
+                  "call": {"num_inference_steps": 15, "mu": 0.9}, "record": record})
+    for algo_x0 in (True, False):
+        cases.append({"scheduler": UNIPC, "config": dict(UNIPC_TEST, thresholding=True, predict_x0=algo_x0,
+                                                          dynamic_thresholding_ratio=0.87, sample_max_value=0.5),
+                      "call": {"num_inference_steps": 10}, "record": record})
+    cases.append({"scheduler": UNIPC, "config": {"rescale_betas_zero_snr": True, "prediction_type": "v_prediction",
+                                                  "timestep_spacing": "trailing"},
+                  "call": {"num_inference_steps": 25}, "record": record})
+    for n in (10, 20, 50):
+        cases.append({"scheduler": UNIPC, "config": SD, "call": {"num_inference_steps": n}, "record": record})
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+# HeunDiscreteScheduler
+
+HEUN = "HeunDiscreteScheduler"
+HEUN_TEST = {"num_train_timesteps": 1100, "beta_start": 0.0001, "beta_end": 0.02, "beta_schedule": "linear"}
+
+
+def heun_schedules():
+    cases = []
+    schedules = {"default": {}, "sd": SD, "cos": COS, "exp": {"beta_schedule": "exp"}, "test": HEUN_TEST}
+    for sname, sched in schedules.items():
+        for spacing in ("linspace", "leading", "trailing"):
+            for n in (1, 2, 5, 10, 25, 50):
+                cfg = dict(sched, timestep_spacing=spacing)
+                if spacing == "leading" and n == 10:
+                    cfg["steps_offset"] = 1
+                cases.append({"scheduler": HEUN, "config": cfg, "call": {"num_inference_steps": n}})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for sched in (SD, COS, {"beta_schedule": "exp"}):
+            for n in (2, 10, 30):
+                cases.append({"scheduler": HEUN, "config": dict(sched, **{option: True}), "call": {"num_inference_steps": n}})
+    cases.append({"scheduler": HEUN, "config": SD, "call": {"timesteps": [999.0, 700.0, 400.5, 100.0, 0.0]}})
+    cases.append({"scheduler": HEUN, "config": dict(SD, use_karras_sigmas=True), "call": {"timesteps": [900.0, 100.0]}})
+    return cases
+
+
+def heun_loops():
+    cases = []
+    record = [0, 1, 2, 5]
+    i = 0
+    for pred in ("epsilon", "v_prediction", "sample"):
+        for option in (None, "use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+            for clip in (False, True):
+                i += 1
+                cfg = dict(HEUN_TEST if i % 2 else SD, prediction_type=pred, clip_sample=clip)
+                if option:
+                    cfg[option] = True
+                cfg["timestep_spacing"] = ["linspace", "leading", "trailing"][i % 3]
+                cases.append({"scheduler": HEUN, "config": cfg, "call": {"num_inference_steps": [10, 20, 50][i % 3]},
+                              "kind": ["scaled", "pipeline"][i % 2], "record": record})
+    cases.append({"name": "heun_test_full_loop", "scheduler": HEUN, "config": HEUN_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "scaled", "record": record})
+    cases.append({"name": "heun_test_with_noise", "scheduler": HEUN, "config": HEUN_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 16, "record": [0]})
+    cases.append({"scheduler": HEUN, "config": {"beta_schedule": "exp", "use_karras_sigmas": True},
+                  "call": {"num_inference_steps": 15}, "kind": "pipeline", "record": record})
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+# DPMSolverSinglestepScheduler
+
+DPM_S = "DPMSolverSinglestepScheduler"
+DPM_S_TEST = {"num_train_timesteps": 1000, "beta_start": 0.0001, "beta_end": 0.02, "beta_schedule": "linear",
+              "solver_order": 2, "prediction_type": "epsilon", "thresholding": False, "sample_max_value": 1.0,
+              "algorithm_type": "dpmsolver++", "solver_type": "midpoint", "lambda_min_clipped": -float("inf"),
+              "variance_type": None, "final_sigmas_type": "sigma_min"}
+
+
+def dpm_single_schedules():
+    cases = []
+    for sname, sched in {"linear": {}, "sd": SD, "cos": COS}.items():
+        for n in (1, 2, 3, 5, 10, 25, 50, 100):
+            cases.append({"scheduler": DPM_S, "config": sched, "call": {"num_inference_steps": n}})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        for sched in (SD, COS):
+            for n in (2, 10, 25):
+                cases.append({"scheduler": DPM_S, "config": dict(sched, **{option: True}), "call": {"num_inference_steps": n}})
+    for shift in (1.0, 3.0):
+        cases.append({"scheduler": DPM_S, "config": {"use_flow_sigmas": True, "flow_shift": shift,
+                                                      "prediction_type": "flow_prediction"},
+                      "call": {"num_inference_steps": 20}})
+    cases.append({"scheduler": DPM_S, "config": {"use_flow_sigmas": True, "use_dynamic_shifting": True,
+                                                  "prediction_type": "flow_prediction"},
+                  "call": {"num_inference_steps": 20, "mu": 1.1}})
+    for clip in (-5.1, -3.0):
+        cases.append({"scheduler": DPM_S, "config": dict(COS, lambda_min_clipped=clip), "call": {"num_inference_steps": 20}})
+    cases.append({"scheduler": DPM_S, "config": {"final_sigmas_type": "sigma_min"}, "call": {"num_inference_steps": 12}})
+    cases.append({"scheduler": DPM_S, "config": {}, "call": {"timesteps": [999, 800, 600, 400, 200, 10]}})
+    cases.append({"scheduler": DPM_S, "config": {"algorithm_type": "sde-dpmsolver"}, "call": {"num_inference_steps": 10}})
+    return cases
+
+
+def dpm_single_loops():
+    cases = []
+    record = [0, 1, 2, 4]
+    i = 0
+    for algo in ("dpmsolver++", "sde-dpmsolver++", "dpmsolver"):
+        for order in (1, 2, 3):
+            for solver_type in ("midpoint", "heun"):
+                for pred in ("epsilon", "sample", "v_prediction"):
+                    i += 1
+                    cfg = dict(DPM_S_TEST, algorithm_type=algo, solver_order=order, solver_type=solver_type,
+                               prediction_type=pred, lower_order_final=i % 2 == 0)
+                    if algo.endswith("++") and i % 3 == 0:
+                        cfg["final_sigmas_type"] = "zero"
+                    if i % 4 == 1:
+                        cfg.update(SD)
+                    elif i % 4 == 3:
+                        cfg.update(COS)
+                    n = [10, 20, 50, 7, 25, 12][i % 6]
+                    cases.append({"scheduler": DPM_S, "config": cfg, "call": {"num_inference_steps": n}, "seed": i,
+                                  "record": record})
+    cases.append({"name": "dpm_single_test_full_loop", "scheduler": DPM_S, "config": DPM_S_TEST,
+                  "call": {"num_inference_steps": 10}, "record": record})
+    cases.append({"name": "dpm_single_test_uneven_loop", "scheduler": DPM_S, "config": DPM_S_TEST,
+                  "call": {"num_inference_steps": 50}, "kind": "tail", "start": 3, "record": record})
+    cases.append({"name": "dpm_single_test_with_noise", "scheduler": DPM_S, "config": DPM_S_TEST,
+                  "call": {"num_inference_steps": 10}, "kind": "noise", "start": 5, "record": [0]})
+    for option in ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas"):
+        cases.append({"scheduler": DPM_S, "config": dict(DPM_S_TEST, **SD, **{option: True}, solver_order=3),
+                      "call": {"num_inference_steps": 20}, "record": record})
+    cases.append({"scheduler": DPM_S, "config": dict(DPM_S_TEST, thresholding=True, dynamic_thresholding_ratio=0.87,
+                                                      sample_max_value=0.5), "call": {"num_inference_steps": 10},
+                  "record": record})
+    for var in ("learned", "learned_range"):
+        cases.append({"scheduler": DPM_S, "config": dict(DPM_S_TEST, variance_type=var), "call": {"num_inference_steps": 10},
+                      "learned": True, "record": record})
+    cases.append({"scheduler": DPM_S, "config": {"use_flow_sigmas": True, "flow_shift": 3.0,
+                                                  "prediction_type": "flow_prediction", "solver_order": 3},
+                  "call": {"num_inference_steps": 18}, "record": record})
+    for seed in (0, 42):
+        cases.append({"scheduler": DPM_S, "config": dict(DPM_S_TEST, algorithm_type="sde-dpmsolver++",
+                                                          solver_type="heun", solver_order=3),
+                      "call": {"num_inference_steps": 30}, "seed": seed, "record": record})
+    return cases
+
+
+# ---------------------------------------------------------------------------------------------
+# LCMScheduler
+
+LCM = "LCMScheduler"
+LCM_TEST = {"num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
+            "prediction_type": "epsilon"}
+
+
+def lcm_schedules():
+    cases = []
+    for n in (1, 2, 4, 8, 10, 25, 50):
+        cases.append({"scheduler": LCM, "config": {}, "call": {"num_inference_steps": n}})
+    for orig in (20, 30, 100, 1000):
+        for n in (1, 3, 7, 20):
+            cases.append({"scheduler": LCM, "config": {"original_inference_steps": orig},
+                          "call": {"num_inference_steps": n}})
+    for strength in (0.5, 0.8, 0.33):
+        for n in (2, 4, 10):
+            cases.append({"scheduler": LCM, "config": {}, "call": {"num_inference_steps": n, "strength": strength}})
+    cases.append({"scheduler": LCM, "config": {}, "call": {"num_inference_steps": 4, "original_inference_steps": 40}})
+    cases.append({"scheduler": LCM, "config": {"num_train_timesteps": 777}, "call": {"num_inference_steps": 6}})
+    for strength in (1.0, 0.5):
+        cases.append({"scheduler": LCM, "config": {}, "call": {"timesteps": [999, 759, 499, 259, 100, 15],
+                                                                "strength": strength}})
+    cases.append({"scheduler": LCM, "config": {}, "call": {"num_inference_steps": 60}})
+    cases.append({"scheduler": LCM, "config": {}, "call": {"num_inference_steps": 10, "strength": 0.1}})
+    return cases
+
+
+def lcm_loops():
+    cases = []
+    record = [0, 1, 2]
+    cases.append({"name": "lcm_test_onestep", "scheduler": LCM, "config": LCM_TEST, "call": {"num_inference_steps": 1},
+                  "seed": 0, "record": [0]})
+    cases.append({"name": "lcm_test_multistep", "scheduler": LCM, "config": LCM_TEST,
+                  "call": {"num_inference_steps": 10}, "seed": 0, "record": record})
+    i = 0
+    for pred in ("epsilon", "sample", "v_prediction"):
+        for mode in ({}, {"clip_sample": True}, {"thresholding": True, "dynamic_thresholding_ratio": 0.9,
+                                                  "sample_max_value": 2.0}):
+            for one in (True, False):
+                i += 1
+                cfg = dict(LCM_TEST, prediction_type=pred, set_alpha_to_one=one, **mode)
+                if i % 3 == 0:
+                    cfg["timestep_scaling"] = 5.0
+                if i % 4 == 0:
+                    cfg.update({"beta_schedule": "linear", "beta_start": 0.0001, "beta_end": 0.02})
+                cases.append({"scheduler": LCM, "config": cfg, "call": {"num_inference_steps": [4, 8, 2][i % 3]},
+                              "seed": 100 + i, "record": record})
+    cases.append({"scheduler": LCM, "config": dict(LCM_TEST, rescale_betas_zero_snr=True, prediction_type="v_prediction"),
+                  "call": {"num_inference_steps": 6}, "seed": 3, "record": record})
+    cases.append({"scheduler": LCM, "config": LCM_TEST, "call": {"num_inference_steps": 4, "strength": 0.6},
+                  "seed": 9, "record": record})
+    cases.append({"scheduler": LCM, "config": LCM_TEST, "call": {"timesteps": [999, 759, 499, 259], "strength": 0.5},
+                  "seed": 11, "record": [0]})
+    cases.append({"name": "lcm_with_noise", "scheduler": LCM, "config": LCM_TEST, "call": {"num_inference_steps": 8},
+                  "kind": "noise", "start": 3, "seed": 5, "record": [0]})
+    return cases
+
+
 def beta_ppf():
     qs = []
     for n in (2, 3, 4, 5, 7, 10, 13, 20, 25, 50, 100, 1000):
@@ -396,8 +891,10 @@ def write(name, payload):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    schedules = dpm_schedules()
-    loops = dpm_loops()
+    schedules = (dpm_schedules() + euler_schedules() + flow_schedules() + unipc_schedules() + heun_schedules()
+                 + dpm_single_schedules() + lcm_schedules())
+    loops = (dpm_loops() + euler_loops() + flow_loops() + unipc_loops() + heun_loops() + dpm_single_loops()
+             + lcm_loops())
     write("schedules.json", [schedule_case(c) for c in schedules])
     write("loops.json", [loop_case(c) for c in loops])
     write("beta_ppf.json", beta_ppf())

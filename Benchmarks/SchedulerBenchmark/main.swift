@@ -107,6 +107,8 @@ do {
                 try ddpm.step(modelOutput: modelOutput, timestep: step, sample: &x, generator: generator)
             }
         }, loopSamples)
+
+        try runSolverBenchmarks(shape: shape, samples: samples)
     }
 } catch {
     FileHandle.standardError.write("benchmark failed: \(error)\n".data(using: .utf8)!)

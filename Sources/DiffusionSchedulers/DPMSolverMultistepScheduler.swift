@@ -37,7 +37,11 @@ public final class DPMSolverMultistepScheduler {
     private var index = StepIndex()
     /// The last `solver_order` converted model outputs, oldest first (diffusers' `model_outputs`).
     private var history: [Tensor?]
+    /// History storage from before the last `setTimesteps`, reused so repeated sampling does not allocate.
+    private var spare: [Tensor] = []
     private var noiseBuffer: [Float] = []
+    /// The instruction-set level of the step kernels (tests lower it to compare levels).
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler; throws when an option is out of range or options conflict.
     public init(
@@ -150,6 +154,7 @@ public final class DPMSolverMultistepScheduler {
         self.sigmas = (sigmas + [last]).map { Float($0) }
         self.timesteps = timesteps
         numInferenceSteps = timesteps.count
+        spare += history.compactMap { $0 }
         history = Array(repeating: nil, count: config.solverOrder)
         lowerOrderNums = 0
         index.reset()
@@ -191,6 +196,42 @@ public final class DPMSolverMultistepScheduler {
         modelOutput: Tensor, timestep: Int, sample: Tensor, generator: TorchGenerator? = nil,
         varianceNoise: Tensor? = nil, into prevSample: inout Tensor
     ) throws(SchedulerError) {
+        try advance(
+            modelOutput: modelOutput, timestep: timestep, shape: sample.shape, count: sample.count,
+            generator: generator, varianceNoise: varianceNoise
+        ) { body in
+            prevSample.prepare(shape: sample.shape, count: sample.count)
+            sample.scalars.withUnsafeBufferPointer { x in
+                prevSample.scalars.withUnsafeMutableBufferPointer { out in
+                    if let x = x.baseAddress, let out = out.baseAddress { body(x, out) }
+                }
+            }
+        }
+    }
+
+    /// The step in place: `sample` becomes x_{t−1}, with no second buffer (each element is read
+    /// before it is written); the fastest form for a sampling loop.
+    public func step(
+        modelOutput: Tensor, timestep: Int, sample: inout Tensor, generator: TorchGenerator? = nil,
+        varianceNoise: Tensor? = nil
+    ) throws(SchedulerError) {
+        let shape = sample.shape, count = sample.count
+        try advance(
+            modelOutput: modelOutput, timestep: timestep, shape: shape, count: count, generator: generator,
+            varianceNoise: varianceNoise
+        ) { body in
+            sample.scalars.withUnsafeMutableBufferPointer { x in
+                if let x = x.baseAddress { body(UnsafePointer(x), x) }
+            }
+        }
+    }
+
+    /// The step with the sample and output storage supplied by `buffers` (which may be the same).
+    private func advance(
+        modelOutput: Tensor, timestep: Int, shape: [Int], count: Int, generator: TorchGenerator?,
+        varianceNoise: Tensor?,
+        buffers: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Void
+    ) throws(SchedulerError) {
         guard numInferenceSteps != nil else {
             throw SchedulerError(
                 key: "num_inference_steps", message: "number of inference steps is not set; call setTimesteps first")
@@ -203,8 +244,8 @@ public final class DPMSolverMultistepScheduler {
             throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
         }
         let layout = try SolverLayout(
-            modelOutput: modelOutput, sample: sample, slicesVarianceChannels: slicesVarianceChannels)
-        let count = sample.count
+            modelOutput: modelOutput, sampleShape: shape, sampleCount: count,
+            slicesVarianceChannels: slicesVarianceChannels)
         let stochastic = config.algorithmType.isStochastic
 
         let n = timesteps.count
@@ -222,35 +263,32 @@ public final class DPMSolverMultistepScheduler {
         // diffusers converts the model output, then draws the noise, then updates.
         let conversion = try modelConversion(at: i)
         if stochastic {
-            try drawNoise(count: count, shape: sample.shape, generator: generator, varianceNoise: varianceNoise)
+            try drawNoise(count: count, shape: shape, generator: generator, varianceNoise: varianceNoise)
         }
         let coefficients = try self.coefficients(order: order, at: i)
 
         // Rotate the history: the oldest output's storage receives the new one.
         let solverOrder = config.solverOrder
-        var converted = history[0] ?? Tensor.empty
+        var converted = history[0] ?? spare.popLast() ?? Tensor.empty
         history[0] = nil
-        converted.prepare(shape: sample.shape, count: count)
+        converted.prepare(shape: shape, count: count)
         let previous1 = solverOrder >= 2 ? history[solverOrder - 1] : nil
         let previous2 = solverOrder >= 3 ? history[solverOrder - 2] : nil
         if order >= 2, previous1?.count != count || (order == 3 && previous2?.count != count) {
             throw SchedulerError(key: "sample", message: "sample size changed between steps")
         }
-        prevSample.prepare(shape: sample.shape, count: count)
 
         let threshold = config.thresholding
             ? (ratio: config.dynamicThresholdingRatio, maxValue: config.sampleMaxValue) : nil
         let empty: [Float] = []
-        sample.scalars.withUnsafeBufferPointer { x in
+        buffers { x, out in
             modelOutput.scalars.withUnsafeBufferPointer { m in
                 (previous1?.scalars ?? empty).withUnsafeBufferPointer { p1 in
                     (previous2?.scalars ?? empty).withUnsafeBufferPointer { p2 in
                         noiseBuffer.withUnsafeBufferPointer { noise in
                             converted.scalars.withUnsafeMutableBufferPointer { c in
-                                prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                                    guard let x = x.baseAddress, let m = m.baseAddress, let c = c.baseAddress,
-                                        let out = out.baseAddress
-                                    else { return }
+                                do {
+                                    guard let m = m.baseAddress, let c = c.baseAddress else { return }
                                     let noisePointer = stochastic ? noise.baseAddress : nil
                                     if let threshold {
                                         thresholdedUpdate(
@@ -269,7 +307,8 @@ public final class DPMSolverMultistepScheduler {
                                                 previous1: p1.baseAddress.map { $0 + offset },
                                                 previous2: p2.baseAddress.map { $0 + offset },
                                                 noise: noisePointer.map { $0 + offset },
-                                                converted: c + offset, output: out + offset))
+                                                converted: c + offset, output: out + offset),
+                                            level: kernelLevel)
                                     }
                                 }
                             }
@@ -316,7 +355,8 @@ public final class DPMSolverMultistepScheduler {
             .identity, coefficients,
             SolverBuffers(
                 count: layout.batch * items, sample: x, model: UnsafePointer(c), previous1: p1, previous2: p2,
-                noise: noise, converted: c, output: out))
+                noise: noise, converted: c, output: out),
+            level: kernelLevel)
     }
 
     private var slicesVarianceChannels: Bool {

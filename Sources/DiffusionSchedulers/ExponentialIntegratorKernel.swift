@@ -1,3 +1,5 @@
+internal import CSchedulerKernels
+
 /// The fused element loops of the exponential-integrator solvers (DPM-Solver multistep and
 /// singlestep, UniPC): convert the model output to the solver's prediction, store it for the
 /// next steps, and combine it with the sample and earlier predictions in one pass.
@@ -68,8 +70,38 @@ struct SolverBuffers {
     var output: UnsafeMutablePointer<Float>
 }
 
+extension ModelConversion {
+    /// The C kernels' mode number and scalars for this conversion (see SolverKernels.h).
+    var kernelMode: (mode: Int32, p0: Float, p1: Float) {
+        switch self {
+        case .dataFromNoise(let s, let a): (Int32(SK_CONVERT_DATA_FROM_NOISE), s, a)
+        case .identity: (Int32(SK_CONVERT_IDENTITY), 0, 0)
+        case .dataFromVelocity(let a, let s): (Int32(SK_CONVERT_DATA_FROM_VELOCITY), a, s)
+        case .dataFromFlow(let s): (Int32(SK_CONVERT_DATA_FROM_FLOW), s, 0)
+        case .noiseFromData(let a, let s): (Int32(SK_CONVERT_NOISE_FROM_DATA), a, s)
+        case .noiseFromVelocity(let a, let s): (Int32(SK_CONVERT_NOISE_FROM_VELOCITY), a, s)
+        }
+    }
+}
+
 enum ExponentialIntegratorKernel {
-    /// Converts `model` into `converted` and writes the update into `output`, in one pass.
+    /// Converts `model` into `converted` and writes the update into `output`, in one pass: orders 1
+    /// and 2 in the C kernels at `level`, order 3 here.
+    static func multistep(
+        _ conversion: ModelConversion, _ k: MultistepCoefficients, _ p: SolverBuffers, level: KernelLevel
+    ) {
+        if k.order <= 2 {
+            let (mode, p0, p1) = conversion.kernelMode
+            var params = sk_multistep_params(
+                conversion: mode, p0: p0, p1: p1, order: Int32(k.order), a: k.a, b: k.b, c1: k.c1, r0: k.r0,
+                nn: k.noise ?? 0)
+            sk_multistep(level.rawValue, &params, p.sample, p.model, p.previous1, p.noise, p.converted, p.output, p.count)
+            return
+        }
+        multistep(conversion, k, p)
+    }
+
+    /// The Swift form of the pass (all orders), kept as the reference the C kernels are tested against.
     static func multistep(_ conversion: ModelConversion, _ k: MultistepCoefficients, _ p: SolverBuffers) {
         switch conversion {
         case .dataFromNoise(let s, let a): multistep(k, p) { x, m in (x - s * m) / a }

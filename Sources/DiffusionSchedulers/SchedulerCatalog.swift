@@ -7,6 +7,13 @@ public enum SchedulerCatalog {
         DDPMSchedulerConfiguration.className: DDPMSchedulerConfiguration.keys,
         DDIMSchedulerConfiguration.className: DDIMSchedulerConfiguration.keys,
         DPMSolverMultistepSchedulerConfiguration.className: DPMSolverMultistepSchedulerConfiguration.keys,
+        DPMSolverSinglestepSchedulerConfiguration.className: DPMSolverSinglestepSchedulerConfiguration.keys,
+        EulerDiscreteSchedulerConfiguration.className: EulerDiscreteSchedulerConfiguration.keys,
+        EulerAncestralDiscreteSchedulerConfiguration.className: EulerAncestralDiscreteSchedulerConfiguration.keys,
+        HeunDiscreteSchedulerConfiguration.className: HeunDiscreteSchedulerConfiguration.keys,
+        UniPCMultistepSchedulerConfiguration.className: UniPCMultistepSchedulerConfiguration.keys,
+        LCMSchedulerConfiguration.className: LCMSchedulerConfiguration.keys,
+        FlowMatchEulerDiscreteSchedulerConfiguration.className: FlowMatchEulerDiscreteSchedulerConfiguration.keys,
     ]
 
     /// Every configuration key of every scheduler class.
@@ -23,3 +30,9 @@ public protocol NoiseScheduled: DiffusionScheduler {
 extension DDPMScheduler: NoiseScheduled {}
 extension DDIMScheduler: NoiseScheduled {}
 extension DPMSolverMultistepScheduler: NoiseScheduled {}
+extension DPMSolverSinglestepScheduler: NoiseScheduled {}
+extension EulerDiscreteScheduler: NoiseScheduled {}
+extension EulerAncestralDiscreteScheduler: NoiseScheduled {}
+extension HeunDiscreteScheduler: NoiseScheduled {}
+extension UniPCMultistepScheduler: NoiseScheduled {}
+extension LCMScheduler: NoiseScheduled {}

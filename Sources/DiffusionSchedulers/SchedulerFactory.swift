@@ -39,5 +39,26 @@ public enum SchedulerFactory {
         Builder(name: DPMSolverMultistepSchedulerConfiguration.className) { values throws(SchedulerError) in
             try DPMSolverMultistepScheduler(config: DPMSolverMultistepSchedulerConfiguration(values: values))
         },
+        Builder(name: DPMSolverSinglestepSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try DPMSolverSinglestepScheduler(config: DPMSolverSinglestepSchedulerConfiguration(values: values))
+        },
+        Builder(name: EulerDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try EulerDiscreteScheduler(config: EulerDiscreteSchedulerConfiguration(values: values))
+        },
+        Builder(name: EulerAncestralDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try EulerAncestralDiscreteScheduler(config: EulerAncestralDiscreteSchedulerConfiguration(values: values))
+        },
+        Builder(name: HeunDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try HeunDiscreteScheduler(config: HeunDiscreteSchedulerConfiguration(values: values))
+        },
+        Builder(name: UniPCMultistepSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try UniPCMultistepScheduler(config: UniPCMultistepSchedulerConfiguration(values: values))
+        },
+        Builder(name: LCMSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try LCMScheduler(config: LCMSchedulerConfiguration(values: values))
+        },
+        Builder(name: FlowMatchEulerDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
+            try FlowMatchEulerDiscreteScheduler(config: FlowMatchEulerDiscreteSchedulerConfiguration(values: values))
+        },
     ]
 }

@@ -13,6 +13,13 @@ struct SolverLayout {
     var isContiguous: Bool { modelStride == itemCount }
 
     init(modelOutput: Tensor, sample: Tensor, slicesVarianceChannels: Bool) throws(SchedulerError) {
+        try self.init(
+            modelOutput: modelOutput, sampleShape: sample.shape, sampleCount: sample.count,
+            slicesVarianceChannels: slicesVarianceChannels)
+    }
+
+    init(modelOutput: Tensor, sampleShape: [Int], sampleCount: Int, slicesVarianceChannels: Bool) throws(SchedulerError) {
+        let sample = (shape: sampleShape, count: sampleCount)
         batch = sample.shape.isEmpty ? 1 : sample.shape[0]
         itemCount = batch > 0 ? sample.count / batch : 0
         if slicesVarianceChannels, modelOutput.shape.count >= 2, modelOutput.shape[1] >= 3 {

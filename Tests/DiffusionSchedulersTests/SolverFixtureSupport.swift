@@ -32,6 +32,8 @@ struct SetTimestepsCall: Decodable, Sendable {
     let mu: Double?
     let timesteps: [Double]?
     let sigmas: [Double]?
+    let original_inference_steps: Int?
+    let strength: Double?
 }
 
 /// Timesteps as diffusers stores them: int64 values, or float32 bit patterns.
@@ -53,6 +55,8 @@ struct SolverScheduleCase: Decodable, Sendable, CustomTestStringConvertible {
     let sigmas: String?
     let init_noise_sigma: String?
     let error: String?
+    /// Quantities diffusers computes with torch's exp/log, which are matched to one ulp, not bit for bit.
+    let ulp_rated: [String]
     var testDescription: String { "\(scheduler) \(describe(config)) \(describe(call))" }
 }
 
@@ -72,8 +76,12 @@ struct SolverLoopCase: Decodable, Sendable, CustomTestStringConvertible {
     let begin_index: Bool?
     let learned: Bool?
     let s_churn: Double?
+    let s_tmin: Double?
+    let s_tmax: Double?
+    let s_noise: Double?
     let timesteps: TimestepsFixture
     let sigmas: String
+    let ulp_rated: [String]
     let trace: [TraceFixture]
     let result: TensorSummary
     /// The same loop with correctly rounded `torch.exp` / `torch.log` (see the fixture script).
@@ -151,6 +159,12 @@ protocol SigmaTabled: DiffusionScheduler {
 }
 
 extension DPMSolverMultistepScheduler: SigmaTabled {}
+extension EulerDiscreteScheduler: SigmaTabled {}
+extension EulerAncestralDiscreteScheduler: SigmaTabled {}
+extension FlowMatchEulerDiscreteScheduler: SigmaTabled {}
+extension UniPCMultistepScheduler: SigmaTabled {}
+extension HeunDiscreteScheduler: SigmaTabled {}
+extension DPMSolverSinglestepScheduler: SigmaTabled {}
 
 /// Scheduler-specific parts of the fixture runs: the `set_timesteps` variants and `add_noise`.
 enum SolverHarness {
@@ -166,6 +180,50 @@ enum SolverHarness {
             } else {
                 try s.setTimesteps(call.num_inference_steps!, mu: call.mu)
             }
+        case let s as EulerDiscreteScheduler:
+            if let t = call.timesteps {
+                try s.setTimesteps(timesteps: t.map { Float($0) })
+            } else if let sigmas = call.sigmas {
+                try s.setTimesteps(sigmas: sigmas.map { Float($0) })
+            } else {
+                try s.setTimesteps(call.num_inference_steps!)
+            }
+        case let s as LCMScheduler:
+            if let t = call.timesteps {
+                try s.setTimesteps(
+                    timesteps: t.map { Int($0) }, originalInferenceSteps: call.original_inference_steps,
+                    strength: call.strength ?? 1)
+            } else {
+                try s.setTimesteps(
+                    call.num_inference_steps!, originalInferenceSteps: call.original_inference_steps,
+                    strength: call.strength ?? 1)
+            }
+        case let s as DPMSolverSinglestepScheduler:
+            if let t = call.timesteps {
+                try s.setTimesteps(timesteps: t.map { Int($0) }, mu: call.mu)
+            } else {
+                try s.setTimesteps(call.num_inference_steps!, mu: call.mu)
+            }
+        case let s as HeunDiscreteScheduler:
+            if let t = call.timesteps {
+                try s.setTimesteps(timesteps: t.map { Float($0) })
+            } else {
+                try s.setTimesteps(call.num_inference_steps!)
+            }
+        case let s as UniPCMultistepScheduler:
+            if let sigmas = call.sigmas {
+                try s.setTimesteps(sigmas: sigmas, mu: call.mu)
+            } else {
+                try s.setTimesteps(call.num_inference_steps!, mu: call.mu)
+            }
+        case let s as FlowMatchEulerDiscreteScheduler:
+            if call.sigmas != nil || call.timesteps != nil {
+                try s.setTimesteps(
+                    sigmas: call.sigmas.map { $0.map { Float($0) } }, timesteps: call.timesteps.map { $0.map { Float($0) } },
+                    mu: call.mu)
+            } else {
+                try s.setTimesteps(call.num_inference_steps!, mu: call.mu)
+            }
         default:
             try scheduler.setTimesteps(call.num_inference_steps!)
         }
@@ -177,6 +235,18 @@ enum SolverHarness {
         switch scheduler {
         case let s as DPMSolverMultistepScheduler:
             return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Int(t)])
+        case let s as UniPCMultistepScheduler:
+            return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Int(t)])
+        case let s as DPMSolverSinglestepScheduler:
+            return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Int(t)])
+        case let s as LCMScheduler:
+            return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Int(t)])
+        case let s as EulerDiscreteScheduler:
+            return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Float(t)])
+        case let s as EulerAncestralDiscreteScheduler:
+            return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Float(t)])
+        case let s as HeunDiscreteScheduler:
+            return try s.addNoise(originalSamples: sample, noise: noise, timesteps: [Float(t)])
         default:
             throw SchedulerError(key: nil, message: "no add_noise for \(type(of: scheduler).className)")
         }
@@ -198,6 +268,8 @@ enum SolverHarness {
         var timesteps = scheduler.timestepValues
         let kind = fixture.kind ?? "plain"
         switch kind {
+        case "tail":
+            timesteps = Array(timesteps[(fixture.start ?? 0)...])
         case "noise":
             let start = fixture.start ?? 0
             timesteps = Array(timesteps[start...])
@@ -233,7 +305,13 @@ enum SolverHarness {
         _ scheduler: any DiffusionScheduler, _ fixture: SolverLoopCase, _ m: Tensor, _ t: Double, _ x: Tensor,
         _ generator: TorchGenerator
     ) throws -> Tensor {
-        try scheduler.step(modelOutput: m, timestep: t, sample: x, generator: generator).prevSample
+        if let euler = scheduler as? EulerDiscreteScheduler, let churn = fixture.s_churn {
+            return try euler.step(
+                modelOutput: m, timestep: Float(t), sample: x, sChurn: churn, sTmin: fixture.s_tmin ?? 0,
+                sTmax: fixture.s_tmax ?? .infinity, sNoise: fixture.s_noise ?? 1, generator: generator
+            ).prevSample
+        }
+        return try scheduler.step(modelOutput: m, timestep: t, sample: x, generator: generator).prevSample
     }
 }
 
@@ -251,18 +329,34 @@ func checkSchedule(_ fixture: SolverScheduleCase) throws {
         Issue.record("diffusers raised '\(error)', the port did not")
         return
     }
-    let wantTimesteps = fixture.timesteps!.values
-    let gotTimesteps = scheduler.timestepValues
-    #expect(gotTimesteps == wantTimesteps, "timesteps: \(mismatch(gotTimesteps, wantTimesteps))")
-    let wantSigmas = floatsFromHex(fixture.sigmas!)
-    let gotSigmas = (scheduler as! any SigmaTabled).sigmas
-    let same = gotSigmas.count == wantSigmas.count
-        && zip(gotSigmas, wantSigmas).allSatisfy { $0.bitPattern == $1.bitPattern }
-    #expect(same, "sigmas: \(mismatch(gotSigmas.map(Double.init), wantSigmas.map(Double.init)))")
+    let timesteps = compare(scheduler.timestepValues, fixture.timesteps!.values)
+    let sigmas = compare(
+        (scheduler as? any SigmaTabled)?.sigmas.map(Double.init) ?? [], floatsFromHex(fixture.sigmas ?? "").map(Double.init))
+    let allowed = Set(fixture.ulp_rated)
+    #expect(timesteps.ulps <= (allowed.contains("timesteps") ? 1 : 0), "timesteps: \(timesteps.detail)")
+    #expect(sigmas.ulps <= (allowed.contains("sigmas") ? 1 : 0), "sigmas: \(sigmas.detail)")
     let wantInit = floatsFromHex(fixture.init_noise_sigma!)[0]
     #expect(scheduler.initNoiseSigma.bitPattern == wantInit.bitPattern, "init_noise_sigma \(scheduler.initNoiseSigma) vs \(wantInit)")
+    let label = allowed.isEmpty ? "schedule" : "schedule (torch exp/log)"
     ParityReport.shared.record(
-        "\(fixture.scheduler) schedule", error: same && gotTimesteps == wantTimesteps ? 0 : 1, bitExact: same)
+        "\(fixture.scheduler) \(label)", error: Double(max(timesteps.ulps, sigmas.ulps)),
+        bitExact: timesteps.ulps == 0 && sigmas.ulps == 0)
+}
+
+/// The largest distance in float32 ulps between two lists of float32 values (Int.max if the counts differ).
+func compare(_ got: [Double], _ want: [Double]) -> (ulps: Int, detail: String) {
+    guard got.count == want.count else { return (.max, "\(got.count) values vs \(want.count)") }
+    var worst = 0, detail = "equal"
+    for (i, (a, b)) in zip(got, want).enumerated() where a.bitPattern != b.bitPattern {
+        let fa = Float(a), fb = Float(b)
+        let distance = (fa.isNaN && fb.isNaN) ? 0
+            : (fa.sign != fb.sign ? Int.max : abs(Int(fa.bitPattern) - Int(fb.bitPattern)))
+        if distance > worst {
+            worst = distance
+            detail = "largest difference at \(i): \(a) vs \(b) (\(distance) ulp)"
+        }
+    }
+    return (worst, detail)
 }
 
 /// Checks a loop fixture against diffusers: every traced sample and the result within 1e-5.
@@ -275,9 +369,12 @@ func checkSchedule(_ fixture: SolverScheduleCase) throws {
 /// moves by more than that under those one-ulp changes, within twice diffusers' own movement.
 func checkLoop(_ fixture: SolverLoopCase) throws {
     let run = try SolverHarness.run(fixture)
-    #expect(run.scheduler.timestepValues == fixture.timesteps.values)
+    let allowed = Set(fixture.ulp_rated)
+    let timesteps = compare(run.scheduler.timestepValues, fixture.timesteps.values)
+    #expect(timesteps.ulps <= (allowed.contains("timesteps") ? 1 : 0), "timesteps: \(timesteps.detail)")
     if let tabled = run.scheduler as? any SigmaTabled {
-        #expect(tabled.sigmas.map(\.bitPattern) == floatsFromHex(fixture.sigmas).map(\.bitPattern))
+        let sigmas = compare(tabled.sigmas.map(Double.init), floatsFromHex(fixture.sigmas).map(Double.init))
+        #expect(sigmas.ulps <= (allowed.contains("sigmas") ? 1 : 0), "sigmas: \(sigmas.detail)")
     }
     let stockBound = max(1e-5, 2 * fixture.cr_vs_stock)
     var worstStock = 0.0, worstOracle = 0.0
@@ -301,8 +398,53 @@ func checkLoop(_ fixture: SolverLoopCase) throws {
         bitExact: digest == fixture.result_cr.fnv1a)
 }
 
-private func mismatch(_ got: [Double], _ want: [Double]) -> String {
-    guard got.count == want.count else { return "\(got.count) values vs \(want.count)" }
-    guard let i = got.indices.first(where: { got[$0].bitPattern != want[$0].bitPattern }) else { return "equal" }
-    return "first difference at \(i): \(got[i]) vs \(want[i])"
+
+/// Every scheduler class is reachable by its diffusers name, round-trips its configuration and
+/// runs a short loop through the shared protocol.
+@Suite struct SchedulerProtocolTests {
+    @Test(arguments: SchedulerFactory.classNames)
+    func everySchedulerRunsThroughTheProtocol(_ className: String) throws {
+        var values: [String: ConfigValue] = [:]
+        if className == "DPMSolverMultistepScheduler" || className == "DPMSolverSinglestepScheduler" {
+            values["algorithm_type"] = "dpmsolver++"
+        }
+        let scheduler = try SchedulerFactory.make(className: className, config: values)
+        #expect(type(of: scheduler).className == className)
+        #expect(SchedulerCatalog.keysByClassName[className] != nil)
+        let again = try SchedulerFactory.make(config: scheduler.configValues)
+        #expect(again.configValues == scheduler.configValues)
+        try scheduler.setTimesteps(4)
+        let generator = TorchGenerator(seed: 0)
+        var x = Tensor(uncheckedShape: [1, 3, 4, 4], scalars: (0..<48).map { Float($0) / 48 * scheduler.initNoiseSigma })
+        for t in scheduler.timestepValues {
+            let input = try scheduler.scaleModelInput(x, timestep: t)
+            x = try scheduler.step(modelOutput: solverDummyModel(input, t), timestep: t, sample: x, generator: generator)
+                .prevSample
+        }
+        let finite = x.scalars.allSatisfy { $0.isFinite }
+        #expect(finite, "\(className)")
+    }
+
+    @Test func unknownClassNamesSuggestTheClosest() {
+        #expect(throws: SchedulerError.self) { try SchedulerFactory.make(className: "EulerDiscretScheduler") }
+        do {
+            _ = try SchedulerFactory.make(className: "EulerDiscretScheduler")
+        } catch {
+            #expect(error.suggestion == "EulerDiscreteScheduler")
+        }
+    }
+}
+
+/// The parity grid covers the acceptance bar: at least 300 configurations across the solver schedulers.
+@Suite struct SolverFixtureCoverageTests {
+    @Test func gridCoversAtLeastThreeHundredConfigurations() {
+        let schedules = Set(SolverFixtures.schedules.map(\.testDescription))
+        let loops = Set(SolverFixtures.loops.map(\.testDescription))
+        #expect(schedules.count + loops.count >= 300)
+        let classes = Set(SolverFixtures.schedules.map(\.scheduler) + SolverFixtures.loops.map(\.scheduler))
+        #expect(classes.count == 8)
+        for className in classes {
+            #expect(SolverFixtures.loops(className).count >= 10, "\(className)")
+        }
+    }
 }

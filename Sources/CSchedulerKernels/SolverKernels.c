@@ -1,0 +1,237 @@
+// The sigma-based schedulers' fused passes (see include/SolverKernels.h), written once over GCC
+// vector extensions and instantiated per level with a target attribute: 4 lanes (portable,
+// SSE2/NEON), 8 lanes (AVX2) and 16 lanes (AVX-512F). The vector operators are single IEEE
+// operations; FP_CONTRACT is off, so nothing is fused, and every level gives the same bits.
+#pragma STDC FP_CONTRACT OFF
+#include "Internal.h"
+#include "SolverKernels.h"
+
+#include <string.h>
+
+#define SV_ATTR_portable
+#if SK_X86
+#define SV_ATTR_avx2 __attribute__((target("avx2")))
+#define SV_ATTR_avx512 __attribute__((target("avx512f")))
+#endif
+
+typedef float sv4 __attribute__((vector_size(16)));
+typedef float sv8 __attribute__((vector_size(32)));
+typedef float sv16 __attribute__((vector_size(64)));
+
+#define SV_LOAD(V, p) ({ V v_; memcpy(&v_, (p), sizeof v_); v_; })
+#define SV_STORE(p, v) ({ __typeof__(v) s_ = (v); memcpy((p), &s_, sizeof s_); })
+
+// The conversion of one element or vector; P0, P1 are scalars or splats of the same type.
+#define SV_CONVERT(mode, X, M, P0, P1)                                                                                \
+  ((mode) == SK_CONVERT_DATA_FROM_NOISE || (mode) == SK_CONVERT_NOISE_FROM_DATA ? ((X) - (P0) * (M)) / (P1)         \
+   : (mode) == SK_CONVERT_IDENTITY                                      ? (M)                                        \
+   : (mode) == SK_CONVERT_DATA_FROM_VELOCITY                            ? (P0) * (X) - (P1) * (M)                     \
+   : (mode) == SK_CONVERT_DATA_FROM_FLOW                                ? (X) - (P0) * (M)                            \
+                                                                        : (P0) * (M) + (P1) * (X))
+
+// MARK: - DPM-Solver multistep
+
+#define SV_MULTISTEP(SUFFIX, V, W)                                                                                    \
+  static inline __attribute__((always_inline)) SV_ATTR_##SUFFIX void multistep_##SUFFIX(const sk_multistep_params *p, const int mode, const int order,      \
+                                                  const float *x, const float *m, const float *h1,                   \
+                                                  const float *noise, float *c, float *out, long n) {                \
+    const V p0 = (V){} + p->p0, p1 = (V){} + p->p1, a = (V){} + p->a, b = (V){} + p->b;                              \
+    const V c1 = (V){} + p->c1, r0 = (V){} + p->r0, nn = (V){} + p->nn;                                              \
+    long i = 0;                                                                                                       \
+    for (; i + W <= n; i += W) {                                                                                      \
+      const V xv = SV_LOAD(V, x + i), mv = SV_LOAD(V, m + i);                                                        \
+      const V d0 = SV_CONVERT(mode, xv, mv, p0, p1);                                                                 \
+      SV_STORE(c + i, d0);                                                                                            \
+      V value = a * xv + b * d0;                                                                                      \
+      if (order == 2) value = value + c1 * (r0 * (d0 - SV_LOAD(V, h1 + i)));                                        \
+      if (noise) value = value + nn * SV_LOAD(V, noise + i);                                                          \
+      SV_STORE(out + i, value);                                                                                       \
+    }                                                                                                                 \
+    for (; i < n; i++) {                                                                                              \
+      const float xv = x[i], d0 = SV_CONVERT(mode, xv, m[i], p->p0, p->p1);                                          \
+      c[i] = d0;                                                                                                      \
+      float value = p->a * xv + p->b * d0;                                                                            \
+      if (order == 2) value = value + p->c1 * (p->r0 * (d0 - h1[i]));                                                \
+      if (noise) value = value + p->nn * noise[i];                                                                    \
+      out[i] = value;                                                                                                 \
+    }                                                                                                                 \
+  }                                                                                                                   \
+  static SV_ATTR_##SUFFIX void multistep_modes_##SUFFIX(const sk_multistep_params *p, const float *x, const float *m, \
+                                                        const float *h1, const float *noise, float *c, float *out,   \
+                                                        long n) {                                                    \
+    /* Constant modes per call, so each combination is its own branch-free loop. */                                  \
+    switch (p->conversion * 2 + (p->order == 2)) {                                                                    \
+    case 0: multistep_##SUFFIX(p, 0, 1, x, m, h1, noise, c, out, n); break;                                          \
+    case 1: multistep_##SUFFIX(p, 0, 2, x, m, h1, noise, c, out, n); break;                                          \
+    case 2: multistep_##SUFFIX(p, 1, 1, x, m, h1, noise, c, out, n); break;                                          \
+    case 3: multistep_##SUFFIX(p, 1, 2, x, m, h1, noise, c, out, n); break;                                          \
+    case 4: multistep_##SUFFIX(p, 2, 1, x, m, h1, noise, c, out, n); break;                                          \
+    case 5: multistep_##SUFFIX(p, 2, 2, x, m, h1, noise, c, out, n); break;                                          \
+    case 6: multistep_##SUFFIX(p, 3, 1, x, m, h1, noise, c, out, n); break;                                          \
+    case 7: multistep_##SUFFIX(p, 3, 2, x, m, h1, noise, c, out, n); break;                                          \
+    case 8: multistep_##SUFFIX(p, 4, 1, x, m, h1, noise, c, out, n); break;                                          \
+    case 9: multistep_##SUFFIX(p, 4, 2, x, m, h1, noise, c, out, n); break;                                          \
+    case 10: multistep_##SUFFIX(p, 5, 1, x, m, h1, noise, c, out, n); break;                                         \
+    default: multistep_##SUFFIX(p, 5, 2, x, m, h1, noise, c, out, n); break;                                         \
+    }                                                                                                                 \
+  }
+
+// MARK: - Euler
+
+#define SV_EULER(SUFFIX, V, W)                                                                                        \
+  static inline __attribute__((always_inline)) SV_ATTR_##SUFFIX void euler_##SUFFIX(const sk_euler_params *p, const int mode, const float *x,               \
+                                              const float *m, const float *noise, float *x0, float *out, long n) {  \
+    const V s = (V){} + p->s, vc = (V){} + p->vc, vb = (V){} + p->vb, sh = (V){} + p->sigma_hat;                    \
+    const V dt = (V){} + p->dt, sn = (V){} + p->s_noise, k = (V){} + p->churn;                                        \
+    long i = 0;                                                                                                       \
+    for (; i + W <= n; i += W) {                                                                                      \
+      V xv = SV_LOAD(V, x + i);                                                                                       \
+      if (noise) xv = xv + (SV_LOAD(V, noise + i) * sn) * k;                                                         \
+      const V mv = SV_LOAD(V, m + i);                                                                                 \
+      const V o = mode == SK_EULER_EPSILON ? xv - s * mv : mode == SK_EULER_SAMPLE ? mv : mv * vc + xv / vb;         \
+      if (x0) SV_STORE(x0 + i, o);                                                                                    \
+      SV_STORE(out + i, xv + ((xv - o) / sh) * dt);                                                                   \
+    }                                                                                                                 \
+    for (; i < n; i++) {                                                                                              \
+      float xv = x[i];                                                                                                \
+      if (noise) xv = xv + (noise[i] * p->s_noise) * p->churn;                                                        \
+      const float mv = m[i];                                                                                          \
+      const float o = mode == SK_EULER_EPSILON ? xv - p->s * mv : mode == SK_EULER_SAMPLE ? mv : mv * p->vc + xv / p->vb; \
+      if (x0) x0[i] = o;                                                                                              \
+      out[i] = xv + ((xv - o) / p->sigma_hat) * p->dt;                                                                \
+    }                                                                                                                 \
+  }                                                                                                                   \
+  static SV_ATTR_##SUFFIX void euler_modes_##SUFFIX(const sk_euler_params *p, const float *x, const float *m,         \
+                                                    const float *noise, float *x0, float *out, long n) {             \
+    switch (p->mode) {                                                                                                \
+    case SK_EULER_EPSILON: euler_##SUFFIX(p, SK_EULER_EPSILON, x, m, noise, x0, out, n); break;                     \
+    case SK_EULER_SAMPLE: euler_##SUFFIX(p, SK_EULER_SAMPLE, x, m, noise, x0, out, n); break;                       \
+    default: euler_##SUFFIX(p, SK_EULER_VELOCITY, x, m, noise, x0, out, n); break;                                  \
+    }                                                                                                                 \
+  }
+
+// MARK: - Flow-matching Euler
+
+#define SV_FLOW(SUFFIX, V, W)                                                                                         \
+  static SV_ATTR_##SUFFIX void flow_##SUFFIX(float dt, const float *x, const float *m, float *out, long n) {         \
+    const V d = (V){} + dt;                                                                                           \
+    long i = 0;                                                                                                       \
+    for (; i + W <= n; i += W) SV_STORE(out + i, SV_LOAD(V, x + i) + d * SV_LOAD(V, m + i));                        \
+    for (; i < n; i++) out[i] = x[i] + dt * m[i];                                                                     \
+  }
+
+// MARK: - UniPC (orders ≤ 2)
+
+#define SV_UNIPC(SUFFIX, V, W)                                                                                        \
+  static inline __attribute__((always_inline)) SV_ATTR_##SUFFIX void unipc_##SUFFIX(                                  \
+      const sk_unipc_params *p, const int mode, const int corder, const int porder, const float *x, const float *m,  \
+      const float *h1, const float *h2, const float *last, float *c, float *xc, float *out, long n) {                \
+    const V p0 = (V){} + p->p0, p1 = (V){} + p->p1;                                                                  \
+    const V ca = (V){} + p->ca, cb = (V){} + p->cb, cc = (V){} + p->cc, cr = (V){} + p->cr;                         \
+    const V rho0 = (V){} + p->rho0, rho1 = (V){} + p->rho1, zero = (V){};                                            \
+    const V pa = (V){} + p->pa, pb = (V){} + p->pb, pc = (V){} + p->pc, pr = (V){} + p->pr, prho = (V){} + p->prho; \
+    const V pzero = (V){} + p->pzero;                                                                                 \
+    long i = 0;                                                                                                       \
+    for (; i + W <= n; i += W) {                                                                                      \
+      const V xv = SV_LOAD(V, x + i);                                                                                 \
+      const V value = SV_CONVERT(mode, xv, SV_LOAD(V, m + i), p0, p1);                                               \
+      SV_STORE(c + i, value);                                                                                         \
+      V start = xv, m0 = zero;                                                                                        \
+      if (corder > 0 || porder == 2) m0 = SV_LOAD(V, h1 + i);                                                        \
+      if (corder > 0) {                                                                                               \
+        const V inner = corder == 1 ? rho0 * (value - m0) + zero                                                     \
+                                    : rho0 * ((SV_LOAD(V, h2 + i) - m0) / cr) + rho1 * (value - m0);                 \
+        start = (ca * SV_LOAD(V, last + i) + cb * m0) + cc * inner;                                                  \
+        SV_STORE(xc + i, start);                                                                                      \
+      }                                                                                                               \
+      const V base = pa * start + pb * value;                                                                         \
+      SV_STORE(out + i, porder == 1 ? base - pzero : base + pc * (prho * ((m0 - value) / pr)));                      \
+    }                                                                                                                 \
+    for (; i < n; i++) {                                                                                              \
+      const float xv = x[i];                                                                                          \
+      const float value = SV_CONVERT(mode, xv, m[i], p->p0, p->p1);                                                  \
+      c[i] = value;                                                                                                   \
+      float start = xv, m0 = 0.0f;                                                                                    \
+      if (corder > 0 || porder == 2) m0 = h1[i];                                                                      \
+      if (corder > 0) {                                                                                               \
+        const float inner = corder == 1 ? p->rho0 * (value - m0) + 0.0f                                              \
+                                        : p->rho0 * ((h2[i] - m0) / p->cr) + p->rho1 * (value - m0);                 \
+        start = (p->ca * last[i] + p->cb * m0) + p->cc * inner;                                                      \
+        xc[i] = start;                                                                                                \
+      }                                                                                                               \
+      const float base = p->pa * start + p->pb * value;                                                               \
+      out[i] = porder == 1 ? base - p->pzero : base + p->pc * (p->prho * ((m0 - value) / p->pr));                    \
+    }                                                                                                                 \
+  }                                                                                                                   \
+  static SV_ATTR_##SUFFIX void unipc_orders_##SUFFIX(const sk_unipc_params *p, const int mode, const float *x,       \
+                                                     const float *m, const float *h1, const float *h2,               \
+                                                     const float *last, float *c, float *xc, float *out, long n) {   \
+    switch (p->corrector_order * 2 + (p->predictor_order == 2)) {                                                     \
+    case 0: unipc_##SUFFIX(p, mode, 0, 1, x, m, h1, h2, last, c, xc, out, n); break;                                 \
+    case 1: unipc_##SUFFIX(p, mode, 0, 2, x, m, h1, h2, last, c, xc, out, n); break;                                 \
+    case 2: unipc_##SUFFIX(p, mode, 1, 1, x, m, h1, h2, last, c, xc, out, n); break;                                 \
+    case 3: unipc_##SUFFIX(p, mode, 1, 2, x, m, h1, h2, last, c, xc, out, n); break;                                 \
+    case 4: unipc_##SUFFIX(p, mode, 2, 1, x, m, h1, h2, last, c, xc, out, n); break;                                 \
+    default: unipc_##SUFFIX(p, mode, 2, 2, x, m, h1, h2, last, c, xc, out, n); break;                                \
+    }                                                                                                                 \
+  }                                                                                                                   \
+  static SV_ATTR_##SUFFIX void unipc_modes_##SUFFIX(const sk_unipc_params *p, const float *x, const float *m,         \
+                                                    const float *h1, const float *h2, const float *last, float *c,   \
+                                                    float *xc, float *out, long n) {                                 \
+    switch (p->conversion) {                                                                                          \
+    case 0: unipc_orders_##SUFFIX(p, 0, x, m, h1, h2, last, c, xc, out, n); break;                                   \
+    case 1: unipc_orders_##SUFFIX(p, 1, x, m, h1, h2, last, c, xc, out, n); break;                                   \
+    case 2: unipc_orders_##SUFFIX(p, 2, x, m, h1, h2, last, c, xc, out, n); break;                                   \
+    case 3: unipc_orders_##SUFFIX(p, 3, x, m, h1, h2, last, c, xc, out, n); break;                                   \
+    case 4: unipc_orders_##SUFFIX(p, 4, x, m, h1, h2, last, c, xc, out, n); break;                                   \
+    default: unipc_orders_##SUFFIX(p, 5, x, m, h1, h2, last, c, xc, out, n); break;                                  \
+    }                                                                                                                 \
+  }
+
+#define SV_LEVEL(SUFFIX, V, W) SV_MULTISTEP(SUFFIX, V, W) SV_EULER(SUFFIX, V, W) SV_FLOW(SUFFIX, V, W) SV_UNIPC(SUFFIX, V, W)
+
+SV_LEVEL(portable, sv4, 4)
+#if SK_X86
+SV_LEVEL(avx2, sv8, 8)
+SV_LEVEL(avx512, sv16, 16)
+#endif
+
+// MARK: - Dispatch
+
+#if SK_X86
+#define SV_DISPATCH(level, call)                                                                                     \
+  do {                                                                                                               \
+    if ((level) >= SK_LEVEL_AVX512) call(avx512);                                                                    \
+    else if ((level) >= SK_LEVEL_AVX2) call(avx2);                                                                   \
+    else call(portable);                                                                                             \
+  } while (0)
+#else
+#define SV_DISPATCH(level, call) call(portable)
+#endif
+
+void sk_multistep(int level, const sk_multistep_params *p, const float *x, const float *m, const float *h1,
+                  const float *noise, float *c, float *out, long n) {
+#define SV_CALL(S) multistep_modes_##S(p, x, m, h1, noise, c, out, n)
+  SV_DISPATCH(level, SV_CALL);
+#undef SV_CALL
+}
+
+void sk_euler(int level, const sk_euler_params *p, const float *x, const float *m, const float *noise, float *x0,
+              float *out, long n) {
+#define SV_CALL(S) euler_modes_##S(p, x, m, noise, x0, out, n)
+  SV_DISPATCH(level, SV_CALL);
+#undef SV_CALL
+}
+
+void sk_flow_euler(int level, float dt, const float *x, const float *m, float *out, long n) {
+#define SV_CALL(S) flow_##S(dt, x, m, out, n)
+  SV_DISPATCH(level, SV_CALL);
+#undef SV_CALL
+}
+
+void sk_unipc(int level, const sk_unipc_params *p, const float *x, const float *m, const float *h1, const float *h2,
+              const float *last, float *c, float *xc, float *out, long n) {
+#define SV_CALL(S) unipc_modes_##S(p, x, m, h1, h2, last, c, xc, out, n)
+  SV_DISPATCH(level, SV_CALL);
+#undef SV_CALL
+}

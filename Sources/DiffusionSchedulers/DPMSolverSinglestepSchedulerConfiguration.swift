@@ -1,0 +1,171 @@
+/// The options of diffusers' `DPMSolverSinglestepScheduler`, with diffusers 0.42.1's defaults.
+///
+/// Coded with diffusers' snake_case keys, so a `scheduler_config.json` decodes into it and
+/// encodes back. As in diffusers, `algorithm_type: deis` is read as `dpmsolver++` and
+/// `solver_type` `logrho`/`bh1`/`bh2` as `midpoint`; `sde-dpmsolver` does not exist here.
+public struct DPMSolverSinglestepSchedulerConfiguration: SchedulerConfiguration {
+    /// `"DPMSolverSinglestepScheduler"`.
+    public static let className = "DPMSolverSinglestepScheduler"
+    /// The option keys, in diffusers' order.
+    public static let keys = [
+        "num_train_timesteps", "beta_start", "beta_end", "beta_schedule", "trained_betas", "solver_order",
+        "prediction_type", "thresholding", "dynamic_thresholding_ratio", "sample_max_value", "algorithm_type",
+        "solver_type", "lower_order_final", "use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas",
+        "use_flow_sigmas", "flow_shift", "final_sigmas_type", "lambda_min_clipped", "variance_type",
+        "use_dynamic_shifting", "time_shift_type",
+    ]
+
+    /// `num_train_timesteps`: T, the number of training timesteps.
+    public var numTrainTimesteps = 1000
+    /// `beta_start`: β at t = 0 for the linear-type schedules.
+    public var betaStart = 0.0001
+    /// `beta_end`: β at t = T − 1 for the linear-type schedules.
+    public var betaEnd = 0.02
+    /// `beta_schedule`: `linear`, `scaled_linear` or `squaredcos_cap_v2`.
+    public var betaSchedule = BetaSchedule.linear
+    /// `trained_betas`: explicit betas that override `beta_schedule`.
+    public var trainedBetas: [Double]? = nil
+    /// `solver_order`: 1, 2 or 3, the length of each single-step block.
+    public var solverOrder = 2
+    /// `prediction_type`.
+    public var predictionType = SolverPredictionType.epsilon
+    /// `thresholding`: dynamic thresholding of the x₀ estimate.
+    public var thresholding = false
+    /// `dynamic_thresholding_ratio`: the quantile of |x₀| used as the threshold.
+    public var dynamicThresholdingRatio = 0.995
+    /// `sample_max_value`: the largest threshold dynamic thresholding may use.
+    public var sampleMaxValue = 1.0
+    /// `algorithm_type`: `dpmsolver++`, `sde-dpmsolver++` or the deprecated `dpmsolver`.
+    public var algorithmType = DPMSolverAlgorithmType.dpmsolverPlusPlus
+    /// `solver_type`: the second- and third-order updates' form.
+    public var solverType = DPMSolverType.midpoint
+    /// `lower_order_final`: end with lower-order blocks (forced on by `setTimesteps` in some cases, as in diffusers).
+    public var lowerOrderFinal = false
+    /// `use_karras_sigmas`: Karras et al.'s ρ = 7 spacing.
+    public var useKarrasSigmas = false
+    /// `use_exponential_sigmas`: log-uniform sigmas.
+    public var useExponentialSigmas = false
+    /// `use_beta_sigmas`: Beta(0.6, 0.6)-quantile sigmas.
+    public var useBetaSigmas = false
+    /// `use_flow_sigmas`: the flow-matching schedule with α = 1 − σ.
+    public var useFlowSigmas = false
+    /// `flow_shift`: the static shift of the flow schedule (replaced by e^μ when `mu` is passed).
+    public var flowShift = 1.0
+    /// `final_sigmas_type`: `zero` needs a `++` algorithm.
+    public var finalSigmasType = FinalSigmasType.zero
+    /// `lambda_min_clipped`: timesteps whose λ falls below this are not used.
+    public var lambdaMinClipped = -Double.infinity
+    /// `variance_type`: `learned` / `learned_range` models output variance channels, which are dropped.
+    public var varianceType: VarianceType? = nil
+    /// `use_dynamic_shifting`: allow `mu` in `setTimesteps` to set the flow shift to e^μ.
+    public var useDynamicShifting = false
+    /// `time_shift_type`: only `exponential` is accepted with `mu`.
+    public var timeShiftType = TimeShiftType.exponential
+
+    /// All defaults, as in diffusers.
+    public init() {}
+
+    /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
+    public init(values: [String: ConfigValue]) throws(SchedulerError) {
+        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
+        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
+        if let v = try reader.double("beta_start") { betaStart = v }
+        if let v = try reader.double("beta_end") { betaEnd = v }
+        if let v = try reader.option("beta_schedule", BetaSchedule.self) { betaSchedule = v }
+        if let v = try reader.doubleArray("trained_betas") { trainedBetas = v }
+        if let v = try reader.int("solver_order") { solverOrder = v }
+        if let v = try reader.option("prediction_type", SolverPredictionType.self) { predictionType = v }
+        if let v = try reader.bool("thresholding") { thresholding = v }
+        if let v = try reader.double("dynamic_thresholding_ratio") { dynamicThresholdingRatio = v }
+        if let v = try reader.double("sample_max_value") { sampleMaxValue = v }
+        if let v = try reader.option(
+            "algorithm_type", DPMSolverAlgorithmType.self, renaming: ["deis": .dpmsolverPlusPlus])
+        { algorithmType = v }
+        if let v = try reader.option(
+            "solver_type", DPMSolverType.self, renaming: ["logrho": .midpoint, "bh1": .midpoint, "bh2": .midpoint])
+        { solverType = v }
+        if let v = try reader.bool("lower_order_final") { lowerOrderFinal = v }
+        if let v = try reader.bool("use_karras_sigmas") { useKarrasSigmas = v }
+        if let v = try reader.bool("use_exponential_sigmas") { useExponentialSigmas = v }
+        if let v = try reader.bool("use_beta_sigmas") { useBetaSigmas = v }
+        if let v = try reader.bool("use_flow_sigmas") { useFlowSigmas = v }
+        if let v = try reader.double("flow_shift") { flowShift = v }
+        if let v = try reader.option("final_sigmas_type", FinalSigmasType.self) { finalSigmasType = v }
+        if let v = try reader.extendedDouble("lambda_min_clipped") { lambdaMinClipped = v }
+        if let v = try reader.nullableOption("variance_type", VarianceType.self) { varianceType = v }
+        if let v = try reader.bool("use_dynamic_shifting") { useDynamicShifting = v }
+        if let v = try reader.option("time_shift_type", TimeShiftType.self) { timeShiftType = v }
+    }
+
+    /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
+    public var values: [String: ConfigValue] {
+        Self.metadataValues.merging([
+            "num_train_timesteps": .int(numTrainTimesteps),
+            "beta_start": .double(betaStart),
+            "beta_end": .double(betaEnd),
+            "beta_schedule": .string(betaSchedule.rawValue),
+            "trained_betas": trainedBetas.map { .array($0.map(ConfigValue.double)) } ?? .null,
+            "solver_order": .int(solverOrder),
+            "prediction_type": .string(predictionType.rawValue),
+            "thresholding": .bool(thresholding),
+            "dynamic_thresholding_ratio": .double(dynamicThresholdingRatio),
+            "sample_max_value": .double(sampleMaxValue),
+            "algorithm_type": .string(algorithmType.rawValue),
+            "solver_type": .string(solverType.rawValue),
+            "lower_order_final": .bool(lowerOrderFinal),
+            "use_karras_sigmas": .bool(useKarrasSigmas),
+            "use_exponential_sigmas": .bool(useExponentialSigmas),
+            "use_beta_sigmas": .bool(useBetaSigmas),
+            "use_flow_sigmas": .bool(useFlowSigmas),
+            "flow_shift": .double(flowShift),
+            "final_sigmas_type": .string(finalSigmasType.rawValue),
+            "lambda_min_clipped": .double(lambdaMinClipped),
+            "variance_type": varianceType.map { .string($0.rawValue) } ?? .null,
+            "use_dynamic_shifting": .bool(useDynamicShifting),
+            "time_shift_type": .string(timeShiftType.rawValue),
+        ]) { _, new in new }
+    }
+
+    /// Decodes a `scheduler_config.json` object.
+    public init(from decoder: any Decoder) throws {
+        try self.init(values: Self.decodeValues(from: decoder))
+    }
+
+    /// Encodes the `scheduler_config.json` object.
+    public func encode(to encoder: any Encoder) throws {
+        try encodeValues(to: encoder)
+    }
+
+    /// Checks the options as diffusers' constructor does.
+    func validate() throws(SchedulerError) {
+        try SolverValidation.trainTimesteps(numTrainTimesteps)
+        try betaSchedule.check(allowed: [.linear, .scaledLinear, .squaredcosCapV2], className: Self.className)
+        guard (1...3).contains(solverOrder) else {
+            throw SchedulerError(key: "solver_order", message: "solver_order must be 1, 2 or 3, not \(solverOrder)")
+        }
+        if algorithmType == .sdeDpmsolver {
+            throw SchedulerError(
+                key: "algorithm_type", message: "algorithm_type 'sde-dpmsolver' is not implemented for \(Self.className)",
+                suggestion: "sde-dpmsolver++")
+        }
+        try SolverValidation.thresholding(ratio: dynamicThresholdingRatio, maxValue: sampleMaxValue)
+        _ = try SigmaSpacing.from(karras: useKarrasSigmas, exponential: useExponentialSigmas, beta: useBetaSigmas)
+        if !algorithmType.predictsData && finalSigmasType == .zero {
+            throw SchedulerError(
+                key: "final_sigmas_type",
+                message: "final_sigmas_type 'zero' is not supported for algorithm_type '\(algorithmType.rawValue)'; choose 'sigma_min'",
+                suggestion: "sigma_min")
+        }
+        guard !lambdaMinClipped.isNaN else {
+            throw SchedulerError(key: "lambda_min_clipped", message: "lambda_min_clipped must be a number, not nan")
+        }
+        try SolverValidation.positive(flowShift, key: "flow_shift")
+    }
+
+    /// The noise schedule these options describe (no zero-SNR option in this scheduler).
+    func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
+        try NoiseSchedule(
+            numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
+            betaSchedule: betaSchedule, trainedBetas: trainedBetas)
+    }
+}

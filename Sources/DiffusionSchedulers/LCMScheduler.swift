@@ -1,0 +1,279 @@
+/// diffusers' `LCMScheduler`: multistep sampling of latent consistency models (arXiv 2310.04378).
+///
+/// Matches `diffusers/schedulers/scheduling_lcm.py` of diffusers 0.42.1: the timesteps are taken
+/// from the `original_inference_steps` grid exactly as diffusers picks them (with `strength`
+/// for img2img and custom timesteps), and each step — the x₀ estimate, the boundary-condition
+/// blend `c_out·x₀ + c_skip·x` and the re-noising to the next timestep with diffusers' `randn`
+/// (every step but the last) — is one fused pass in torch's float32 order. The boundary
+/// conditions are computed from the timestep as a tensor, as the pipelines pass it.
+public final class LCMScheduler {
+    /// The options this scheduler was built from.
+    public let config: LCMSchedulerConfiguration
+    /// βₜ, αₜ and ᾱₜ for the T training timesteps.
+    public let schedule: NoiseSchedule
+    /// ᾱ used after the last step: 1 with `set_alpha_to_one`, else ᾱ₀.
+    public let finalAlphaCumprod: Float
+    /// The integer timesteps of the schedule, descending.
+    public private(set) var timesteps: [Int]
+    /// The number of inference steps of the last `setTimesteps`, or nil.
+    public private(set) var numInferenceSteps: Int?
+    /// Whether the timesteps came from `setTimesteps(timesteps:)`.
+    public private(set) var customTimesteps = false
+    /// The standard deviation of the initial noise, 1 for LCM.
+    public let initNoiseSigma: Float = 1
+    /// diffusers' `order`: one model evaluation per step.
+    public let order = 1
+
+    private var index = StepIndex()
+    private var noiseBuffer: [Float] = []
+
+    /// Builds the scheduler; throws when an option is out of range.
+    public init(config: LCMSchedulerConfiguration = LCMSchedulerConfiguration()) throws(SchedulerError) {
+        try config.validate()
+        self.config = config
+        schedule = try config.noiseSchedule()
+        finalAlphaCumprod = config.setAlphaToOne ? 1 : schedule.alphasCumprod[0]
+        timesteps = Array((0..<config.numTrainTimesteps).reversed())
+    }
+
+    /// ᾱₜ.
+    public var alphasCumprod: [Float] { schedule.alphasCumprod }
+    /// The index of the next step, or nil before the first step.
+    public var stepIndex: Int? { index.current }
+    /// The begin index set by `setBeginIndex`, or nil.
+    public var beginIndex: Int? { index.begin }
+
+    /// `set_begin_index`: the first step starts at this index instead of looking its timestep up.
+    public func setBeginIndex(_ beginIndex: Int = 0) throws(SchedulerError) {
+        try StepIndex.validateBegin(beginIndex, count: max(timesteps.count, 1))
+        index.begin = beginIndex
+    }
+
+    /// The distillation grid `[k − 1, 2k − 1, …]` with k = T // original steps, up to `original · strength` entries.
+    private func origin(originalSteps: Int, strength: Double) throws(SchedulerError) -> [Int] {
+        let t = config.numTrainTimesteps
+        guard originalSteps >= 1, originalSteps <= t else {
+            throw SchedulerError(
+                key: "original_inference_steps",
+                message: "original_inference_steps \(originalSteps) must be between 1 and num_train_timesteps \(t)")
+        }
+        guard strength.isFinite, strength >= 0 else {
+            throw SchedulerError(key: "strength", message: "strength must be a finite number ≥ 0, not \(strength)")
+        }
+        let k = t / originalSteps
+        let count = Int((Double(originalSteps) * strength).rounded(.towardZero))
+        return count >= 1 ? (1...count).map { $0 * k - 1 } : []
+    }
+
+    /// `set_timesteps(num_inference_steps, original_inference_steps=None, strength=1.0)`.
+    public func setTimesteps(
+        _ numInferenceSteps: Int, originalInferenceSteps: Int? = nil, strength: Double = 1
+    ) throws(SchedulerError) {
+        let originalSteps = originalInferenceSteps ?? config.originalInferenceSteps
+        let grid = try origin(originalSteps: originalSteps, strength: strength)
+        guard numInferenceSteps >= 1 else {
+            throw SchedulerError(key: "num_inference_steps", message: "num_inference_steps must be at least 1, not \(numInferenceSteps)")
+        }
+        guard numInferenceSteps <= config.numTrainTimesteps else {
+            throw SchedulerError(
+                key: "num_inference_steps",
+                message: "num_inference_steps \(numInferenceSteps) cannot be larger than num_train_timesteps \(config.numTrainTimesteps)")
+        }
+        guard grid.count / numInferenceSteps >= 1 else {
+            throw SchedulerError(
+                key: "num_inference_steps",
+                message: "original_inference_steps × strength (\(originalSteps) × \(strength)) is smaller than num_inference_steps \(numInferenceSteps)")
+        }
+        guard numInferenceSteps <= originalSteps else {
+            throw SchedulerError(
+                key: "num_inference_steps",
+                message: "num_inference_steps \(numInferenceSteps) cannot be larger than original_inference_steps \(originalSteps)")
+        }
+        let reversed = Array(grid.reversed())
+        let picks = TorchNumerics.numpyLinspaceExcludingEnd(0, Double(reversed.count), count: numInferenceSteps)
+            .map { Int($0.rounded(.down)) }
+        timesteps = picks.map { reversed[$0] }
+        self.numInferenceSteps = numInferenceSteps
+        customTimesteps = false
+        index.reset()
+    }
+
+    /// `set_timesteps(timesteps=[...], strength=…)`: custom descending timesteps below T; with
+    /// `strength` < 1 the first ones are skipped, as for img2img.
+    public func setTimesteps(
+        timesteps custom: [Int], originalInferenceSteps: Int? = nil, strength: Double = 1
+    ) throws(SchedulerError) {
+        _ = try origin(originalSteps: originalInferenceSteps ?? config.originalInferenceSteps, strength: strength)
+        guard let first = custom.first else {
+            throw SchedulerError(key: "timesteps", message: "custom timesteps must not be empty")
+        }
+        for i in custom.indices.dropFirst() where custom[i] >= custom[i - 1] {
+            throw SchedulerError(key: "timesteps", message: "custom timesteps must be in descending order")
+        }
+        guard first < config.numTrainTimesteps else {
+            throw SchedulerError(
+                key: "timesteps", message: "custom timesteps must start before num_train_timesteps \(config.numTrainTimesteps)")
+        }
+        if let last = custom.last, last < 0 {
+            throw SchedulerError(key: "timesteps", message: "custom timesteps must not be negative, not \(last)")
+        }
+        let n = custom.count
+        let initial = min(Int((Double(n) * strength).rounded(.towardZero)), n)
+        let start = max(n - initial, 0)
+        timesteps = Array(custom[(start * order)...])
+        numInferenceSteps = n
+        customTimesteps = true
+        index.reset()
+    }
+
+    /// `get_scalings_for_boundary_condition_discrete`: (c_skip, c_out) at timestep t, σ_data = 0.5,
+    /// in float32 as for a tensor timestep.
+    public func boundaryConditionScalings(timestep t: Int) -> (cSkip: Float, cOut: Float) {
+        let scaled = Float(t) * Float(config.timestepScaling)
+        let cSkip = Float(0.25) / (scaled * scaled + 0.25)
+        let cOut = scaled / TorchNumerics.sqrt(scaled * scaled + 0.25)
+        return (cSkip, cOut)
+    }
+
+    /// `scale_model_input`: the identity for LCM.
+    public func scaleModelInput(_ sample: Tensor, timestep: Int) -> Tensor { sample }
+
+    /// One LCM step from `timestep`: returns x_{prev} and the denoised estimate (diffusers' `denoised`).
+    public func step(
+        modelOutput: Tensor, timestep: Int, sample: Tensor, generator: TorchGenerator? = nil
+    ) throws(SchedulerError) -> LCMSchedulerOutput {
+        var prev = Tensor.empty, denoised = Tensor.empty
+        try step(modelOutput: modelOutput, timestep: timestep, sample: sample, generator: generator, into: &prev, denoised: &denoised)
+        return LCMSchedulerOutput(prevSample: prev, denoised: denoised)
+    }
+
+    /// `step` writing into `prevSample` and `denoised`, reusing their storage.
+    public func step(
+        modelOutput: Tensor, timestep: Int, sample: Tensor, generator: TorchGenerator? = nil,
+        into prevSample: inout Tensor, denoised: inout Tensor
+    ) throws(SchedulerError) {
+        guard let n = numInferenceSteps else {
+            throw SchedulerError(
+                key: "num_inference_steps", message: "number of inference steps is not set; call setTimesteps first")
+        }
+        try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
+        try InferenceTimesteps.validate(timestep, numTrainTimesteps: config.numTrainTimesteps)
+        let timesteps = self.timesteps
+        let i = try index.resolve { () throws(SchedulerError) -> Int in
+            try StepIndex.index(of: Double(timestep), in: timesteps, missing: .error) { Double($0) }
+        }
+        let prevTimestep = i + 1 < timesteps.count ? timesteps[i + 1] : timestep
+        let alphaProd = alphasCumprod[timestep]
+        let alphaProdPrev = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod
+        let (cSkip, cOut) = boundaryConditionScalings(timestep: timestep)
+        let estimate = OriginalSampleEstimate(
+            prediction: config.predictionType, alphaProd: alphaProd, clipSample: config.clipSample,
+            clipSampleRange: config.clipSampleRange, thresholding: config.thresholding,
+            dynamicThresholdingRatio: config.dynamicThresholdingRatio, sampleMaxValue: config.sampleMaxValue)
+        let addsNoise = i != n - 1
+        let count = sample.count
+        if addsNoise {
+            guard let generator else {
+                throw SchedulerError(key: "generator", message: "LCM draws noise at every step but the last; pass a generator")
+            }
+            if noiseBuffer.count != count { noiseBuffer = Tensor.uninitializedScalars(count) }
+            noiseBuffer.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
+        }
+        let signal = TorchNumerics.sqrt(alphaProdPrev)
+        let noiseScale = TorchNumerics.sqrt(1 - alphaProdPrev)
+        prevSample.prepare(shape: sample.shape, count: count)
+        denoised.prepare(shape: sample.shape, count: count)
+        let batch = sample.shape.isEmpty ? 1 : sample.shape[0]
+        let items = batch > 0 ? count / batch : 0
+        sample.scalars.withUnsafeBufferPointer { x in
+            modelOutput.scalars.withUnsafeBufferPointer { m in
+                noiseBuffer.withUnsafeBufferPointer { noise in
+                    denoised.scalars.withUnsafeMutableBufferPointer { d in
+                        prevSample.scalars.withUnsafeMutableBufferPointer { out in
+                            var thresholds: [Float]?
+                            if let threshold = estimate.threshold {
+                                // The quantile of the whole x₀ first (kept in `out` until the blend).
+                                for k in 0..<count { out[k] = estimate.unclipped(sample: x[k], modelOutput: m[k]) }
+                                thresholds = DynamicThresholding.thresholds(
+                                    UnsafeBufferPointer(out), batch: batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
+                            }
+                            for k in 0..<count {
+                                let original: Float
+                                if let thresholds {
+                                    let s = thresholds[k / max(items, 1)]
+                                    original = TorchNumerics.clamp(out[k], -s, s) / s
+                                } else {
+                                    original = estimate.estimate(sample: x[k], modelOutput: m[k])
+                                }
+                                let value = cOut * original + cSkip * x[k]
+                                d[k] = value
+                                out[k] = addsNoise ? signal * value + noiseScale * noise[k] : value
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        index.current = i + 1
+    }
+
+    /// `add_noise`: √ᾱₜ · x₀ + √(1 − ᾱₜ) · ε, with one timestep or one per batch item.
+    public func addNoise(originalSamples: Tensor, noise: Tensor, timesteps: [Int]) throws(SchedulerError) -> Tensor {
+        try ForwardProcess.addNoise(
+            alphasCumprod: alphasCumprod, originalSamples: originalSamples, noise: noise, timesteps: timesteps)
+    }
+
+    /// `get_velocity`: √ᾱₜ · ε − √(1 − ᾱₜ) · x.
+    public func getVelocity(sample: Tensor, noise: Tensor, timesteps: [Int]) throws(SchedulerError) -> Tensor {
+        try ForwardProcess.velocity(alphasCumprod: alphasCumprod, sample: sample, noise: noise, timesteps: timesteps)
+    }
+
+    /// `previous_timestep(t)`: the next entry of `timesteps` (−1 after the last) once timesteps were set, else t − 1.
+    public func previousTimestep(_ timestep: Int) throws(SchedulerError) -> Int {
+        guard customTimesteps || numInferenceSteps != nil else { return timestep - 1 }
+        guard let i = timesteps.firstIndex(of: timestep) else {
+            throw SchedulerError(key: "timestep", message: "timestep \(timestep) is not in the scheduler's timesteps")
+        }
+        return i == timesteps.count - 1 ? -1 : timesteps[i + 1]
+    }
+}
+
+/// What an LCM step returns, as diffusers' `LCMSchedulerOutput`.
+public struct LCMSchedulerOutput: Sendable, Equatable {
+    /// The sample at the next timestep (the denoised estimate re-noised; the estimate itself at the last step).
+    public var prevSample: Tensor
+    /// The consistency model's x₀ estimate `c_out·x₀ + c_skip·x`.
+    public var denoised: Tensor
+}
+
+extension LCMScheduler: StepIndexedScheduler {
+    /// `"LCMScheduler"`.
+    public static var className: String { LCMSchedulerConfiguration.className }
+    /// The configuration as diffusers' keys.
+    public var configValues: [String: ConfigValue] { config.values }
+    /// The integer timesteps as numbers.
+    public var timestepValues: [Double] { timesteps.map(Double.init) }
+    /// `set_timesteps(n)`.
+    public func setTimesteps(_ numInferenceSteps: Int) throws(SchedulerError) {
+        try setTimesteps(numInferenceSteps, originalInferenceSteps: nil, strength: 1)
+    }
+    /// The identity.
+    public func scaleModelInput(_ sample: Tensor, timestep: Double) throws(SchedulerError) -> Tensor { sample }
+    /// One LCM step; the output's x₀ estimate is LCM's `denoised`.
+    public func step(
+        modelOutput: Tensor, timestep: Double, sample: Tensor, generator: TorchGenerator?
+    ) throws(SchedulerError) -> StepOutput {
+        let out: LCMSchedulerOutput = try step(
+            modelOutput: modelOutput, timestep: try integerTimestep(timestep), sample: sample, generator: generator)
+        return StepOutput(prevSample: out.prevSample, predOriginalSample: out.denoised)
+    }
+}
+
+extension TorchNumerics {
+    /// `np.linspace(start, stop, n, endpoint=False)`: `i · ((stop − start)/n) + start`.
+    static func numpyLinspaceExcludingEnd(_ start: Double, _ stop: Double, count n: Int) -> [Double] {
+        guard n > 0 else { return [] }
+        let step = (stop - start) / Double(n)
+        return (0..<n).map { Double($0) * step + start }
+    }
+}
