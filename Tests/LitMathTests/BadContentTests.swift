@@ -61,7 +61,7 @@ struct BadContentTests {
         Case(name: "front matter order that is not a number", files: ["x.md": "---\norder: first\n---\n# X\n"],
              expected: "content/x.md:2:8: error: 'order' must be an integer, not 'first'"),
         Case(name: "front matter date that is not a date", files: ["x.md": "---\ndate: 2024-02-30\n---\n# X\n"],
-             expected: "content/x.md:2:7: error: 'date' must be a date written YYYY-MM-DD, not '2024-02-30'"),
+             expected: "content/x.md:2:7: error: 'date' must be a date such as 2024-01-15 or 2024-01-15 10:00:00 +0800, not '2024-02-30'"),
         Case(name: "front matter tags that are not a list", files: ["x.md": "---\ntags: {a: b}\n---\n# X\n"],
              expected: "content/x.md:2:7: error: 'tags' must be a list of words"),
         Case(name: "front matter nested 10,000 levels", files: ["x.md": "---\ntitle: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n---\n# X\n"],
