@@ -110,3 +110,40 @@ struct BuildTests {
         }
     }
 }
+
+@Suite("Incremental builds")
+struct IncrementalBuildTests {
+    @Test("A title change re-runs no directive and starts no node; the page still changes")
+    func titleChangeUsesTheCache() throws {
+        let root = try TestSite.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let content = root.appendingPathComponent("content"), site = root.appendingPathComponent("site")
+        let cache = root.appendingPathComponent("cache")
+        let article = "---\ntitle: Before\n---\n\nSignal $\\bar\\alpha_t$.\n\n```scheduler plot\ny: alpha_cumprod\n```\n\n```scheduler table\nt: [0, 999]\ncolumns: [beta]\n```\n"
+        try TestSite.write(["index.md": article], to: content)
+        let first = SiteBuilder(contentDirectory: content, outputDirectory: site, cache: BuildCache(directory: cache)).build()
+        #expect(first.succeeded, "\(first.diagnostics)")
+
+        func directiveEntries() throws -> [String: Date] {
+            var result: [String: Date] = [:]
+            let folder = cache.appendingPathComponent("v1")
+            for case let url as URL in FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.contentModificationDateKey])!
+            where url.path.contains("/directive") {
+                if let date = try url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate,
+                   !url.hasDirectoryPath { result[url.path] = date }
+            }
+            return result
+        }
+        let before = try directiveEntries()
+        #expect(before.count == 2)
+
+        try TestSite.write(["index.md": article.replacingOccurrences(of: "title: Before", with: "title: After")], to: content)
+        // No node at all: every formula must come from the cache.
+        let noNode = KaTeX(environment: ["LITMATH_NODE": "/nonexistent/node", "PATH": ""])
+        let second = SiteBuilder(contentDirectory: content, outputDirectory: site, katex: noNode, cache: BuildCache(directory: cache)).build()
+        #expect(second.succeeded, "\(second.diagnostics)")
+        #expect(try directiveEntries() == before, "no directive result was computed and stored again")
+        let page = try String(contentsOf: site.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(page.contains("After") && !page.contains("Before"))
+    }
+}

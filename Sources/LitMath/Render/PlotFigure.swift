@@ -1,3 +1,5 @@
+import Foundation
+
 /// A computed line plot, ready to draw.
 public struct PlotFigure: Sendable, Codable {
     /// Linear or logarithmic axis.
@@ -20,6 +22,57 @@ public struct PlotFigure: Sendable, Codable {
         /// The legend text when several series share a style: only series with one appear in the
         /// legend. Nil with a nil style means the series' own label.
         public var legendLabel: String? = nil
+
+        public init(label: String, x: [Double], y: [Double], markers: Bool = false, style: Int? = nil, legendLabel: String? = nil) {
+            self.label = label
+            self.x = x
+            self.y = y
+            self.markers = markers
+            self.style = style
+            self.legendLabel = legendLabel
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case label, x, y, markers, style, legendLabel
+        }
+
+        // The values are coded as the base64 of their little-endian IEEE bits, not as decimal
+        // numbers: exact, and a cached plot of thousands of points decodes without parsing text.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(label, forKey: .label)
+            try container.encode(Self.pack(x), forKey: .x)
+            try container.encode(Self.pack(y), forKey: .y)
+            try container.encode(markers, forKey: .markers)
+            try container.encodeIfPresent(style, forKey: .style)
+            try container.encodeIfPresent(legendLabel, forKey: .legendLabel)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            label = try container.decode(String.self, forKey: .label)
+            x = try Self.unpack(container.decode(String.self, forKey: .x), codingPath: container.codingPath)
+            y = try Self.unpack(container.decode(String.self, forKey: .y), codingPath: container.codingPath)
+            markers = try container.decode(Bool.self, forKey: .markers)
+            style = try container.decodeIfPresent(Int.self, forKey: .style)
+            legendLabel = try container.decodeIfPresent(String.self, forKey: .legendLabel)
+        }
+
+        static func pack(_ values: [Double]) -> String {
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(values.count * 8)
+            for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            return Data(bytes).base64EncodedString()
+        }
+
+        static func unpack(_ text: String, codingPath: [any CodingKey]) throws -> [Double] {
+            guard let data = Data(base64Encoded: text), data.count % 8 == 0 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "not packed doubles"))
+            }
+            return data.withUnsafeBytes { raw in
+                (0..<(data.count / 8)).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
+            }
+        }
     }
 
     /// Title (plain text; also the SVG's accessible name).

@@ -43,6 +43,16 @@ public struct BuildCache: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Whether a formula was already tried and could not be typeset (or typeset with warnings),
+    /// so the background pre-pass does not start node for it on every build.
+    func formulaTried(_ key: String) -> Bool {
+        FileManager.default.fileExists(atPath: path("katex-tried", key).path)
+    }
+
+    func markFormulaTried(_ key: String) {
+        write(Data(), to: path("katex-tried", key))
+    }
+
     func storeFormula(_ html: String, key: String) {
         write(Data(html.utf8), to: path("katex", key))
     }
@@ -71,8 +81,12 @@ public struct BuildCache: Sendable {
 
     /// A cached result, re-anchored to `block` (its current place in the article).
     func directive(_ key: String, for block: DirectiveBlock) -> DirectiveResult? {
-        guard let data = FileManager.default.contents(atPath: path("directive", key).path),
-              var result = try? JSONDecoder().decode(DirectiveResult.self, from: data) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path("directive-v3", key).path),
+              let entry = try? JSONDecoder().decode(Entry.self, from: data) else { return nil }
+        var result = entry.result
+        if entry.recordsAreSeries, case let .plot(plot) = result.output {
+            result.records = Self.seriesRecords(plot)
+        }
         let shift = block.line - result.block.line
         result.block = block
         result.warnings = result.warnings.map { warning in
@@ -85,10 +99,27 @@ public struct BuildCache: Sendable {
     }
 
     func storeDirective(_ result: DirectiveResult, key: String) {
+        // A plot's records are its series; they are stored once and rebuilt on load, which
+        // halves what a warm build decodes.
+        var entry = Entry(result: result, recordsAreSeries: false)
+        if case let .plot(plot) = result.output, result.records == Self.seriesRecords(plot) {
+            entry.result.records = []
+            entry.recordsAreSeries = true
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(result) else { return }
-        write(data, to: path("directive", key))
+        guard let data = try? encoder.encode(entry) else { return }
+        write(data, to: path("directive-v3", key))
+    }
+
+    /// A cached directive result.
+    private struct Entry: Codable {
+        var result: DirectiveResult
+        var recordsAreSeries: Bool
+    }
+
+    static func seriesRecords(_ plot: PlotFigure) -> [ValueRecord] {
+        plot.series.map { ValueRecord(key: $0.label, values: $0.y, positions: $0.x) }
     }
 
     // MARK: Storage

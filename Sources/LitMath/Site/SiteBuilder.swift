@@ -99,6 +99,12 @@ public struct SiteBuilder: Sendable {
         let (templates, templateDiagnostics) = TemplateSet.load(content.templates)
         report.diagnostics += templateDiagnostics
 
+        let katexVersion = cache == nil ? "" : katex.version
+        let prismVersion = cache == nil ? "" : katex.prismVersion
+        // Node typesets in the background while the directives run.
+        let speculative = SpeculativeTypesetting(articles: content.articles, katex: katex, cache: cache,
+                                                 katexVersion: katexVersion, prismVersion: prismVersion)
+
         progress("parse \(content.articles.count) articles and run directives")
         var pages: [Page] = []
         for file in content.articles {
@@ -139,8 +145,6 @@ public struct SiteBuilder: Sendable {
         }
         var outcomes = [KaTeX.Outcome?](repeating: nil, count: requests.count)
         var highlighted = [HTMLNode?](repeating: nil, count: codeRequests.count)
-        let katexVersion = cache == nil ? "" : katex.version
-        let prismVersion = cache == nil ? "" : katex.prismVersion
         var keys: [String] = [], codeKeys: [String] = []
         if let cache {
             keys = requests.map { cache.formulaKey($0, katexVersion: katexVersion) }
@@ -149,6 +153,19 @@ public struct SiteBuilder: Sendable {
             }
             codeKeys = codeRequests.map { cache.codeKey($0, prismVersion: prismVersion) }
             for (i, key) in codeKeys.enumerated() { highlighted[i] = cache.code(key) }
+        }
+        do {
+            let guessed = speculative.results()
+            for i in outcomes.indices where outcomes[i] == nil {
+                guard let outcome = guessed.math[requests[i]] else { continue }
+                outcomes[i] = outcome
+                if let cache, case let .success(html, warnings) = outcome, warnings.isEmpty { cache.storeFormula(html, key: keys[i]) }
+            }
+            for i in highlighted.indices where highlighted[i] == nil {
+                guard let node = guessed.code[codeRequests[i]] else { continue }
+                highlighted[i] = node
+                cache?.storeCode(node, key: codeKeys[i])
+            }
         }
         let missing = outcomes.indices.filter { outcomes[$0] == nil }
         let missingCode = highlighted.indices.filter { highlighted[$0] == nil }
