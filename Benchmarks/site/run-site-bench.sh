@@ -47,11 +47,21 @@ fi
 if command -v pandoc >/dev/null; then
   cases+=("pandoc, same Markdown (per file, KaTeX link only)|true|for f in '$work'/content/*.md; do pandoc --katex -s \"\$f\" -o '$work/pandoc-out/'\$(basename \"\$f\" .md).html; done")
 fi
-args=(--runs "$runs" --warmup 2 --style basic --export-markdown "$work/results.md")
+args=(--runs "$runs" --warmup 2 --style basic --export-json "$work/results.json")
 for entry in "${cases[@]}"; do
   IFS='|' read -r name prepare command <<<"$entry"
   args+=(--command-name "$name" --prepare "$prepare" "$command")
 done
 hyperfine "${args[@]}"
 echo
-cat "$work/results.md"
+# Medians (the machine is shared and noisy: quote medians and ratios, not means).
+python3 - "$work/results.json" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+hugo = next((r["median"] for r in results if r["command"].startswith("hugo")), None)
+print(f"| {'case':<52} | {'median ms':>9} | {'min ms':>7} | {'max ms':>7} | {'÷ hugo':>6} |")
+print(f"|{'-' * 54}|{'-' * 11}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
+for r in results:
+    ratio = f"{r['median'] / hugo:6.2f}" if hugo else "     -"
+    print(f"| {r['command']:<52} | {r['median'] * 1000:9.1f} | {r['min'] * 1000:7.1f} | {r['max'] * 1000:7.1f} | {ratio} |")
+PY
