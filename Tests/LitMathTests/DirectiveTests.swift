@@ -237,3 +237,16 @@ struct TrajectoryDirectiveTests {
         #expect(diagnostics.first?.description.hasPrefix("content/x.md:2:7: error: trajectories are drawn for 1-D data") == true, "\(diagnostics)")
     }
 }
+
+@Suite("Axis labels with math")
+struct AxisLabelMathTests {
+    @Test("An axis label with math is typeset inside the SVG; a plain one stays SVG text")
+    func typesetLabel() {
+        let (html, diagnostics) = TestSite.article("```scheduler plot\ny: alpha_cumprod\ny_label: '$\\bar\\alpha_t$ left'\nx_label: timestep\n```\n")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(html.texAnnotations == ["\\bar\\alpha_t"])
+        #expect(html.occurrences(of: "<foreignObject") == 1)
+        #expect(html.contains(">timestep</text>"))
+        #expect(html.contains("Line plot of \\bar\\alpha_t left (linear scale) against timestep"))
+    }
+}

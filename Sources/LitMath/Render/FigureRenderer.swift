@@ -8,7 +8,7 @@ enum FigureRenderer {
     static func render(_ result: DirectiveResult, number: Int? = nil, inline: (String) -> HTMLNode, dataHref: String? = nil) -> HTMLNode {
         switch result.output {
         case let .plot(plot):
-            var children = [SVGPlotRenderer.render(plot)]
+            var children = [SVGPlotRenderer.render(plot, inline: inline)]
             let captionID = plot.id + "-caption"
             var captionChildren: [HTMLNode] = plot.caption.map { [inline($0)] } ?? []
             if let number, plot.caption != nil {

@@ -87,6 +87,10 @@ public struct PlotFigure: Sendable, Codable {
     public var series: [Series]
     /// A stable id, unique on its page.
     public var id: String
+    /// The axis labels with their formulas as placeholders, when they hold math (set while the
+    /// page is parsed; the renderer then typesets them instead of drawing plain text).
+    public var xLabelMath: String? = nil
+    public var yLabelMath: String? = nil
     /// Whether the x axis runs from right to left (time running backwards, as in sampling).
     public var xDescending: Bool = false
     /// The name of the x column in the plot's CSV data.

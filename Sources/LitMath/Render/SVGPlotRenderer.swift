@@ -15,7 +15,8 @@ enum SVGPlotRenderer {
     static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D00", "#000000"]
     static let dashes = ["", "6 3", "2 3", "8 3 2 3", "", "6 3", "2 3", "8 3 2 3"]
 
-    static func render(_ plot: PlotFigure) -> HTMLNode {
+    /// `inline` typesets label text holding formula placeholders (axis labels with math).
+    static func render(_ plot: PlotFigure, inline: (String) -> HTMLNode = { .text($0) }) -> HTMLNode {
         let xs = plot.series.flatMap(\.x), ys = plot.series.flatMap(\.y)
         let xAxis = Axis(values: xs, scale: plot.xScale, nice: false)
         let yAxis = Axis(values: ys, scale: plot.yScale, nice: true)
@@ -37,7 +38,7 @@ enum SVGPlotRenderer {
         nodes.append(.el("title", [("id", titleID)], text: plot.title))
         let names = plot.series.map(\.label).joined(separator: ", ")
         nodes.append(.el("desc", [("id", descID)],
-                         text: "Line plot of \(plot.yLabel) (\(plot.yScale.rawValue) scale) against \(plot.xLabel) for \(plot.series.count) series: \(names)."))
+                         text: "Line plot of \(Self.plainLabel(plot.yLabel)) (\(plot.yScale.rawValue) scale) against \(Self.plainLabel(plot.xLabel)) for \(plot.series.count) series: \(names)."))
 
         // Grid and ticks.
         var grid: [HTMLNode] = []
@@ -63,10 +64,25 @@ enum SVGPlotRenderer {
         nodes.append(.el("g", [("class", "lm-ticks"), ("aria-hidden", "true")], labels))
 
         // Axis labels.
-        nodes.append(.el("text", [("x", fmt(left + plotWidth / 2)), ("y", fmt(plotTop + plotHeight + 42)), ("class", "lm-axis-label"), ("text-anchor", "middle")], text: plot.xLabel))
+        if let math = plot.xLabelMath {
+            nodes.append(.el("foreignObject", [("x", fmt(left)), ("y", fmt(plotTop + plotHeight + 26)), ("width", fmt(plotWidth)), ("height", "28"),
+                                               ("class", "lm-axis-label-math")], [
+                .el("div", [("xmlns", "http://www.w3.org/1999/xhtml"), ("class", "lm-axis-label-html")], [inline(math)]),
+            ]))
+        } else {
+            nodes.append(.el("text", [("x", fmt(left + plotWidth / 2)), ("y", fmt(plotTop + plotHeight + 42)), ("class", "lm-axis-label"), ("text-anchor", "middle")], text: plot.xLabel))
+        }
         let cy = plotTop + plotHeight / 2
-        nodes.append(.el("text", [("x", fmt(18)), ("y", fmt(cy)), ("class", "lm-axis-label"), ("text-anchor", "middle"),
+if let math = plot.yLabelMath {
+            // A box as wide as the plot is tall, centred on (18, cy), then turned a quarter.
+            nodes.append(.el("foreignObject", [("x", fmt(18 - plotHeight / 2)), ("y", fmt(cy - 14)), ("width", fmt(plotHeight)), ("height", "28"),
+                                               ("transform", "rotate(-90 18 \(fmt(cy)))"), ("class", "lm-axis-label-math")], [
+                .el("div", [("xmlns", "http://www.w3.org/1999/xhtml"), ("class", "lm-axis-label-html")], [inline(math)]),
+            ]))
+        } else {
+                    nodes.append(.el("text", [("x", fmt(18)), ("y", fmt(cy)), ("class", "lm-axis-label"), ("text-anchor", "middle"),
                                   ("transform", "rotate(-90 18 \(fmt(cy)))")], text: plot.yLabel))
+        }
 
         // Series, clipped to the plot area.
         let clipID = plot.id + "-clip"
@@ -116,6 +132,11 @@ enum SVGPlotRenderer {
 
         return .el("svg", [("xmlns", "http://www.w3.org/2000/svg"), ("viewBox", "0 0 \(fmt(width)) \(fmt(height))"),
                            ("role", "img"), ("aria-labelledby", "\(titleID) \(descID)"), ("class", "lm-plot"), ("id", plot.id + "-svg")], nodes)
+    }
+
+    /// A label for plain-text contexts (the SVG description): math delimiters dropped, TeX kept.
+    static func plainLabel(_ label: String) -> String {
+        label.replacingOccurrences(of: "$", with: "").replacingOccurrences(of: "\\(", with: "").replacingOccurrences(of: "\\)", with: "")
     }
 
     /// Places legend entries left to right, wrapping rows; text width is estimated.

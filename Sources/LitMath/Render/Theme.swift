@@ -68,6 +68,7 @@ figure { margin: 1.75rem 0; }
 figcaption, caption { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; color: var(--lm-muted); text-align: left; margin: .5rem 0; }
 .lm-plot { width: 100%; height: auto; display: block; font: 13px system-ui, "DejaVu Sans", sans-serif; }
 .lm-plot text { fill: var(--lm-fg); }
+.lm-axis-label-html { font: 13px system-ui, "DejaVu Sans", sans-serif; text-align: center; color: var(--lm-fg); line-height: 28px; white-space: nowrap; }
 .lm-plot .lm-tick { fill: var(--lm-muted); }
 .lm-plot .lm-grid { stroke: var(--lm-grid); stroke-width: 1; }
 .lm-plot .lm-minor { stroke-dasharray: 2 3; }

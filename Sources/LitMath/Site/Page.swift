@@ -91,6 +91,9 @@ public enum PageParser {
                             result.output = .table(table)
                         case var .plot(plot):
                             plot.caption = plot.caption.map { protect($0, at: directive.location) }
+                            // Axis labels with math are typeset too (drawn in the SVG through foreignObject).
+                            if plot.xLabel.contains("$") || plot.xLabel.contains("\\(") { plot.xLabelMath = protect(plot.xLabel, at: directive.location) }
+                            if plot.yLabel.contains("$") || plot.yLabel.contains("\\(") { plot.yLabelMath = protect(plot.yLabel, at: directive.location) }
                             result.output = .plot(plot)
                         case let .value(label, value, format):
                             result.output = .value(label: protect(label, at: directive.location), value: value, format: format)
