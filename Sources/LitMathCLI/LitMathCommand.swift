@@ -7,6 +7,7 @@ struct LitMathCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "litmath",
         abstract: "Build a documentation site whose math is executed: scheduler directives in Markdown become plots, tables and numbers.",
+        version: "0.1.0",
         subcommands: [Build.self, Serve.self, Check.self, Bless.self],
         defaultSubcommand: nil
     )
