@@ -4,7 +4,7 @@
 ///
 /// Coded with diffusers' snake_case keys, so a `scheduler_config.json` decodes into it and
 /// encodes back. Values are checked when a ``DDIMScheduler`` is built from it.
-public struct DDIMSchedulerConfiguration: SchedulerConfiguration {
+public struct DDIMSchedulerConfiguration: SchedulerConfiguration, NoiseScheduleConfiguration, ThresholdingConfiguration {
     /// `"DDIMScheduler"`.
     public static let className = "DDIMScheduler"
     /// The option keys, in diffusers' order.
@@ -50,44 +50,25 @@ public struct DDIMSchedulerConfiguration: SchedulerConfiguration {
 
     /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
     public init(values: [String: ConfigValue]) throws(SchedulerError) {
-        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
-        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
-        if let v = try reader.double("beta_start") { betaStart = v }
-        if let v = try reader.double("beta_end") { betaEnd = v }
-        if let v = try reader.option("beta_schedule", BetaSchedule.self) { betaSchedule = v }
-        try Self.checkBetaSchedule(betaSchedule)
-        if let v = try reader.doubleArray("trained_betas") { trainedBetas = v }
-        if let v = try reader.bool("set_alpha_to_one") { setAlphaToOne = v }
-        if let v = try reader.bool("clip_sample") { clipSample = v }
-        if let v = try reader.option("prediction_type", PredictionType.self) { predictionType = v }
-        if let v = try reader.bool("thresholding") { thresholding = v }
-        if let v = try reader.double("dynamic_thresholding_ratio") { dynamicThresholdingRatio = v }
-        if let v = try reader.double("clip_sample_range") { clipSampleRange = v }
-        if let v = try reader.double("sample_max_value") { sampleMaxValue = v }
-        if let v = try reader.option("timestep_spacing", TimestepSpacing.self) { timestepSpacing = v }
-        if let v = try reader.int("steps_offset") { stepsOffset = v }
-        if let v = try reader.bool("rescale_betas_zero_snr") { rescaleBetasZeroSnr = v }
+        self.init()
+        try read(values, fields: Self.fields)
     }
 
     /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
-    public var values: [String: ConfigValue] {
-        Self.metadataValues.merging([
-            "num_train_timesteps": .int(numTrainTimesteps),
-            "beta_start": .double(betaStart),
-            "beta_end": .double(betaEnd),
-            "beta_schedule": .string(betaSchedule.rawValue),
-            "trained_betas": trainedBetas.map { .array($0.map(ConfigValue.double)) } ?? .null,
-            "set_alpha_to_one": .bool(setAlphaToOne),
-            "clip_sample": .bool(clipSample),
-            "prediction_type": .string(predictionType.rawValue),
-            "thresholding": .bool(thresholding),
-            "dynamic_thresholding_ratio": .double(dynamicThresholdingRatio),
-            "clip_sample_range": .double(clipSampleRange),
-            "sample_max_value": .double(sampleMaxValue),
-            "timestep_spacing": .string(timestepSpacing.rawValue),
-            "steps_offset": .int(stepsOffset),
-            "rescale_betas_zero_snr": .bool(rescaleBetasZeroSnr),
-        ]) { _, new in new }
+    public var values: [String: ConfigValue] { encodedValues(Self.fields) }
+
+    /// The options in the order they are read.
+    static var fields: [ConfigurationField<Self>] {
+        [
+            .numTrainTimesteps, .betaStart, .betaEnd, .betaSchedule, .check { config throws(SchedulerError) in
+                try checkBetaSchedule(config.betaSchedule)
+            }, .trainedBetas,
+            .bool("set_alpha_to_one", \.setAlphaToOne), .bool("clip_sample", \.clipSample),
+            .option("prediction_type", \.predictionType), .thresholding, .dynamicThresholdingRatio,
+            .double("clip_sample_range", \.clipSampleRange), .sampleMaxValue,
+            .option("timestep_spacing", \.timestepSpacing), .int("steps_offset", \.stepsOffset),
+            .bool("rescale_betas_zero_snr", \.rescaleBetasZeroSnr),
+        ]
     }
 
     /// Decodes a `scheduler_config.json` object.
@@ -98,13 +79,6 @@ public struct DDIMSchedulerConfiguration: SchedulerConfiguration {
     /// Encodes the `scheduler_config.json` object.
     public func encode(to encoder: any Encoder) throws {
         try encodeValues(to: encoder)
-    }
-
-    /// The noise schedule these options describe.
-    func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
-        try NoiseSchedule(
-            numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
-            betaSchedule: betaSchedule, trainedBetas: trainedBetas, rescaleBetasZeroSnr: rescaleBetasZeroSnr)
     }
 
     /// diffusers' DDIM raises `NotImplementedError` for the DDPM-only schedules.

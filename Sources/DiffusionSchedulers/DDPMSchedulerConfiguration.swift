@@ -2,7 +2,7 @@
 ///
 /// Coded with diffusers' snake_case keys, so a `scheduler_config.json` decodes into it and
 /// encodes back. Values are checked when a ``DDPMScheduler`` is built from it.
-public struct DDPMSchedulerConfiguration: SchedulerConfiguration {
+public struct DDPMSchedulerConfiguration: SchedulerConfiguration, NoiseScheduleConfiguration, ThresholdingConfiguration {
     /// `"DDPMScheduler"`.
     public static let className = "DDPMScheduler"
     /// The option keys, in diffusers' order.
@@ -48,43 +48,22 @@ public struct DDPMSchedulerConfiguration: SchedulerConfiguration {
 
     /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
     public init(values: [String: ConfigValue]) throws(SchedulerError) {
-        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
-        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
-        if let v = try reader.double("beta_start") { betaStart = v }
-        if let v = try reader.double("beta_end") { betaEnd = v }
-        if let v = try reader.option("beta_schedule", BetaSchedule.self) { betaSchedule = v }
-        if let v = try reader.doubleArray("trained_betas") { trainedBetas = v }
-        if let v = try reader.option("variance_type", VarianceType.self) { varianceType = v }
-        if let v = try reader.bool("clip_sample") { clipSample = v }
-        if let v = try reader.option("prediction_type", PredictionType.self) { predictionType = v }
-        if let v = try reader.bool("thresholding") { thresholding = v }
-        if let v = try reader.double("dynamic_thresholding_ratio") { dynamicThresholdingRatio = v }
-        if let v = try reader.double("clip_sample_range") { clipSampleRange = v }
-        if let v = try reader.double("sample_max_value") { sampleMaxValue = v }
-        if let v = try reader.option("timestep_spacing", TimestepSpacing.self) { timestepSpacing = v }
-        if let v = try reader.int("steps_offset") { stepsOffset = v }
-        if let v = try reader.bool("rescale_betas_zero_snr") { rescaleBetasZeroSnr = v }
+        self.init()
+        try read(values, fields: Self.fields)
     }
 
     /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
-    public var values: [String: ConfigValue] {
-        Self.metadataValues.merging([
-            "num_train_timesteps": .int(numTrainTimesteps),
-            "beta_start": .double(betaStart),
-            "beta_end": .double(betaEnd),
-            "beta_schedule": .string(betaSchedule.rawValue),
-            "trained_betas": trainedBetas.map { .array($0.map(ConfigValue.double)) } ?? .null,
-            "variance_type": .string(varianceType.rawValue),
-            "clip_sample": .bool(clipSample),
-            "prediction_type": .string(predictionType.rawValue),
-            "thresholding": .bool(thresholding),
-            "dynamic_thresholding_ratio": .double(dynamicThresholdingRatio),
-            "clip_sample_range": .double(clipSampleRange),
-            "sample_max_value": .double(sampleMaxValue),
-            "timestep_spacing": .string(timestepSpacing.rawValue),
-            "steps_offset": .int(stepsOffset),
-            "rescale_betas_zero_snr": .bool(rescaleBetasZeroSnr),
-        ]) { _, new in new }
+    public var values: [String: ConfigValue] { encodedValues(Self.fields) }
+
+    /// The options in the order they are read.
+    static var fields: [ConfigurationField<Self>] {
+        ConfigurationField.noiseSchedule + [
+            .option("variance_type", \.varianceType), .bool("clip_sample", \.clipSample),
+            .option("prediction_type", \.predictionType), .thresholding, .dynamicThresholdingRatio,
+            .double("clip_sample_range", \.clipSampleRange), .sampleMaxValue,
+            .option("timestep_spacing", \.timestepSpacing), .int("steps_offset", \.stepsOffset),
+            .bool("rescale_betas_zero_snr", \.rescaleBetasZeroSnr),
+        ]
     }
 
     /// Decodes a `scheduler_config.json` object.
@@ -97,12 +76,8 @@ public struct DDPMSchedulerConfiguration: SchedulerConfiguration {
         try encodeValues(to: encoder)
     }
 
-    /// The noise schedule these options describe.
-    func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
-        // diffusers' DDPM raises NotImplementedError for Heun's `exp` schedule.
+    /// diffusers' DDPM raises NotImplementedError for Heun's `exp` schedule.
+    func checkBetaScheduleForNoiseSchedule() throws(SchedulerError) {
         try betaSchedule.check(allowed: [.linear, .scaledLinear, .squaredcosCapV2, .sigmoid, .laplace], className: Self.className)
-        return try NoiseSchedule(
-            numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
-            betaSchedule: betaSchedule, trainedBetas: trainedBetas, rescaleBetasZeroSnr: rescaleBetasZeroSnr)
     }
 }

@@ -127,9 +127,7 @@ public final class DPMSolverMultistepScheduler {
         var timesteps = spaced
         var sigmas: [Double]
         let roundsConverted = config.betaSchedule != .squaredcosCapV2
-        if let spacing = try SigmaSpacing.from(
-            karras: config.useKarrasSigmas, exponential: config.useExponentialSigmas, beta: config.useBetaSigmas)
-        {
+        if let spacing = try config.sigmaSpacing() {
             let converted = SolverSigmaSpacing.convert(
                 spacing, table: table, count: n, round: spacing == .karras && roundsConverted)
             sigmas = converted.sigmas
@@ -162,15 +160,11 @@ public final class DPMSolverMultistepScheduler {
 
     /// `_sigma_to_alpha_sigma_t`: (αₜ, σₜ) of the VP (or flow) process at noise level σ.
     func alphaSigma(_ sigma: Float) -> (alpha: Float, sigma: Float) {
-        if config.useFlowSigmas { return (1 - sigma, sigma) }
-        let alpha = 1 / TorchNumerics.sqrt(sigma * sigma + 1)
-        return (alpha, sigma * alpha)
+        SigmaConversion.alphaSigma(sigma, flow: config.useFlowSigmas)
     }
 
     /// λ = log α − log σ at noise level σ.
-    private func lambda(_ alphaSigma: (alpha: Float, sigma: Float)) -> Float {
-        TorchMath.log(alphaSigma.alpha) - TorchMath.log(alphaSigma.sigma)
-    }
+    private func lambda(_ alphaSigma: (alpha: Float, sigma: Float)) -> Float { SigmaConversion.lambda(alphaSigma) }
 
     /// `scale_model_input`: the identity for DPM-Solver.
     public func scaleModelInput(_ sample: Tensor, timestep: Int) -> Tensor { sample }
@@ -366,20 +360,9 @@ public final class DPMSolverMultistepScheduler {
     /// `convert_model_output` as an element map: x₀ for the `++` algorithms, ε otherwise.
     private func modelConversion(at i: Int) throws(SchedulerError) -> ModelConversion {
         let sigma = sigmas[i]
-        let (alpha, sigmaT) = alphaSigma(sigma)
-        switch (config.algorithmType.predictsData, config.predictionType) {
-        case (true, .epsilon): return .dataFromNoise(sigma: sigmaT, alpha: alpha)
-        case (true, .sample): return .identity
-        case (true, .vPrediction): return .dataFromVelocity(alpha: alpha, sigma: sigmaT)
-        case (true, .flowPrediction): return .dataFromFlow(sigma: sigma)
-        case (false, .epsilon): return .identity
-        case (false, .sample): return .noiseFromData(alpha: alpha, sigma: sigmaT)
-        case (false, .vPrediction): return .noiseFromVelocity(alpha: alpha, sigma: sigmaT)
-        case (false, .flowPrediction):
-            throw SchedulerError(
-                key: "prediction_type",
-                message: "prediction_type 'flow_prediction' is not supported with algorithm_type '\(config.algorithmType.rawValue)'")
-        }
+        return try .dpmSolver(
+            algorithmType: config.algorithmType, predictionType: config.predictionType, sigma: sigma,
+            alphaSigma: alphaSigma(sigma))
     }
 
     /// The update's scalar coefficients, each a float32 0-dim tensor operation in diffusers.

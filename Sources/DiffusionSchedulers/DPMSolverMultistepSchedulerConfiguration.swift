@@ -4,7 +4,7 @@
 /// encodes back. As in diffusers, `algorithm_type: deis` is read as `dpmsolver++` and
 /// `solver_type` `logrho`/`bh1`/`bh2` as `midpoint`. Values are checked when a
 /// ``DPMSolverMultistepScheduler`` is built from it.
-public struct DPMSolverMultistepSchedulerConfiguration: SchedulerConfiguration {
+public struct DPMSolverMultistepSchedulerConfiguration: SchedulerConfiguration, NoiseScheduleConfiguration, ThresholdingConfiguration, SigmaSpacingConfiguration {
     /// `"DPMSolverMultistepScheduler"`.
     public static let className = "DPMSolverMultistepScheduler"
     /// The option keys, in diffusers' order.
@@ -79,73 +79,29 @@ public struct DPMSolverMultistepSchedulerConfiguration: SchedulerConfiguration {
 
     /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
     public init(values: [String: ConfigValue]) throws(SchedulerError) {
-        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
-        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
-        if let v = try reader.double("beta_start") { betaStart = v }
-        if let v = try reader.double("beta_end") { betaEnd = v }
-        if let v = try reader.option("beta_schedule", BetaSchedule.self) { betaSchedule = v }
-        if let v = try reader.doubleArray("trained_betas") { trainedBetas = v }
-        if let v = try reader.int("solver_order") { solverOrder = v }
-        if let v = try reader.option("prediction_type", SolverPredictionType.self) { predictionType = v }
-        if let v = try reader.bool("thresholding") { thresholding = v }
-        if let v = try reader.double("dynamic_thresholding_ratio") { dynamicThresholdingRatio = v }
-        if let v = try reader.double("sample_max_value") { sampleMaxValue = v }
-        if let v = try reader.option(
-            "algorithm_type", DPMSolverAlgorithmType.self, renaming: ["deis": .dpmsolverPlusPlus])
-        { algorithmType = v }
-        if let v = try reader.option(
-            "solver_type", DPMSolverType.self, renaming: ["logrho": .midpoint, "bh1": .midpoint, "bh2": .midpoint])
-        { solverType = v }
-        if let v = try reader.bool("lower_order_final") { lowerOrderFinal = v }
-        if let v = try reader.bool("euler_at_final") { eulerAtFinal = v }
-        if let v = try reader.bool("use_karras_sigmas") { useKarrasSigmas = v }
-        if let v = try reader.bool("use_exponential_sigmas") { useExponentialSigmas = v }
-        if let v = try reader.bool("use_beta_sigmas") { useBetaSigmas = v }
-        if let v = try reader.bool("use_lu_lambdas") { useLuLambdas = v }
-        if let v = try reader.bool("use_flow_sigmas") { useFlowSigmas = v }
-        if let v = try reader.double("flow_shift") { flowShift = v }
-        if let v = try reader.option("final_sigmas_type", FinalSigmasType.self) { finalSigmasType = v }
-        if let v = try reader.extendedDouble("lambda_min_clipped") { lambdaMinClipped = v }
-        if let v = try reader.nullableOption("variance_type", VarianceType.self) { varianceType = v }
-        if let v = try reader.option("timestep_spacing", TimestepSpacing.self) { timestepSpacing = v }
-        if let v = try reader.int("steps_offset") { stepsOffset = v }
-        if let v = try reader.bool("rescale_betas_zero_snr") { rescaleBetasZeroSnr = v }
-        if let v = try reader.bool("use_dynamic_shifting") { useDynamicShifting = v }
-        if let v = try reader.option("time_shift_type", TimeShiftType.self) { timeShiftType = v }
+        self.init()
+        try read(values, fields: Self.fields)
     }
 
     /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
-    public var values: [String: ConfigValue] {
-        Self.metadataValues.merging([
-            "num_train_timesteps": .int(numTrainTimesteps),
-            "beta_start": .double(betaStart),
-            "beta_end": .double(betaEnd),
-            "beta_schedule": .string(betaSchedule.rawValue),
-            "trained_betas": trainedBetas.map { .array($0.map(ConfigValue.double)) } ?? .null,
-            "solver_order": .int(solverOrder),
-            "prediction_type": .string(predictionType.rawValue),
-            "thresholding": .bool(thresholding),
-            "dynamic_thresholding_ratio": .double(dynamicThresholdingRatio),
-            "sample_max_value": .double(sampleMaxValue),
-            "algorithm_type": .string(algorithmType.rawValue),
-            "solver_type": .string(solverType.rawValue),
-            "lower_order_final": .bool(lowerOrderFinal),
-            "euler_at_final": .bool(eulerAtFinal),
-            "use_karras_sigmas": .bool(useKarrasSigmas),
-            "use_exponential_sigmas": .bool(useExponentialSigmas),
-            "use_beta_sigmas": .bool(useBetaSigmas),
-            "use_lu_lambdas": .bool(useLuLambdas),
-            "use_flow_sigmas": .bool(useFlowSigmas),
-            "flow_shift": .double(flowShift),
-            "final_sigmas_type": .string(finalSigmasType.rawValue),
-            "lambda_min_clipped": .double(lambdaMinClipped),
-            "variance_type": varianceType.map { .string($0.rawValue) } ?? .null,
-            "timestep_spacing": .string(timestepSpacing.rawValue),
-            "steps_offset": .int(stepsOffset),
-            "rescale_betas_zero_snr": .bool(rescaleBetasZeroSnr),
-            "use_dynamic_shifting": .bool(useDynamicShifting),
-            "time_shift_type": .string(timeShiftType.rawValue),
-        ]) { _, new in new }
+    public var values: [String: ConfigValue] { encodedValues(Self.fields) }
+
+    /// The options in the order they are read.
+    static var fields: [ConfigurationField<Self>] {
+        ConfigurationField.noiseSchedule + [
+            .int("solver_order", \.solverOrder), .option("prediction_type", \.predictionType),
+        ] + ConfigurationField.thresholdingOptions + [
+            .option("algorithm_type", \.algorithmType, renaming: ["deis": .dpmsolverPlusPlus]),
+            .option("solver_type", \.solverType, renaming: ["logrho": .midpoint, "bh1": .midpoint, "bh2": .midpoint]),
+            .bool("lower_order_final", \.lowerOrderFinal), .bool("euler_at_final", \.eulerAtFinal),
+        ] + ConfigurationField.sigmaSpacing + [
+            .bool("use_lu_lambdas", \.useLuLambdas), .bool("use_flow_sigmas", \.useFlowSigmas),
+            .double("flow_shift", \.flowShift), .option("final_sigmas_type", \.finalSigmasType),
+            .extendedDouble("lambda_min_clipped", \.lambdaMinClipped), .nullableOption("variance_type", \.varianceType),
+            .option("timestep_spacing", \.timestepSpacing), .int("steps_offset", \.stepsOffset),
+            .bool("rescale_betas_zero_snr", \.rescaleBetasZeroSnr), .bool("use_dynamic_shifting", \.useDynamicShifting),
+            .option("time_shift_type", \.timeShiftType),
+        ]
     }
 
     /// Decodes a `scheduler_config.json` object.
@@ -165,8 +121,8 @@ public struct DPMSolverMultistepSchedulerConfiguration: SchedulerConfiguration {
         guard (1...3).contains(solverOrder) else {
             throw SchedulerError(key: "solver_order", message: "solver_order must be 1, 2 or 3, not \(solverOrder)")
         }
-        try SolverValidation.thresholding(ratio: dynamicThresholdingRatio, maxValue: sampleMaxValue)
-        _ = try SigmaSpacing.from(karras: useKarrasSigmas, exponential: useExponentialSigmas, beta: useBetaSigmas)
+        try validateThresholding()
+        _ = try sigmaSpacing()
         if !algorithmType.predictsData && finalSigmasType == .zero {
             throw SchedulerError(
                 key: "final_sigmas_type",
@@ -178,12 +134,5 @@ public struct DPMSolverMultistepSchedulerConfiguration: SchedulerConfiguration {
         }
         try SolverValidation.positive(flowShift, key: "flow_shift")
         try SolverValidation.stepsOffset(stepsOffset)
-    }
-
-    /// The noise schedule these options describe, with ᾱ_T = 2⁻²⁴ after a zero-SNR rescale.
-    func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
-        try NoiseSchedule(
-            numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
-            betaSchedule: betaSchedule, trainedBetas: trainedBetas, rescaleBetasZeroSnr: rescaleBetasZeroSnr)
     }
 }

@@ -103,9 +103,7 @@ public final class DPMSolverSinglestepScheduler {
     /// `set_timesteps(timesteps=[...])`: custom integer timesteps (not with Karras, exponential or beta sigmas).
     public func setTimesteps(timesteps custom: [Int], mu: Double? = nil) throws(SchedulerError) {
         try applyMu(mu)
-        if try SigmaSpacing.from(
-            karras: config.useKarrasSigmas, exponential: config.useExponentialSigmas, beta: config.useBetaSigmas) != nil
-        {
+        if try config.sigmaSpacing() != nil {
             throw SchedulerError(key: "timesteps", message: "cannot use custom timesteps with Karras, exponential or beta sigmas")
         }
         guard !custom.isEmpty else { throw SchedulerError(key: "timesteps", message: "custom timesteps must not be empty") }
@@ -125,9 +123,7 @@ public final class DPMSolverSinglestepScheduler {
         let t = config.numTrainTimesteps
         var timesteps = spaced
         var sigmas: [Double]
-        if let spacing = try SigmaSpacing.from(
-            karras: config.useKarrasSigmas, exponential: config.useExponentialSigmas, beta: config.useBetaSigmas)
-        {
+        if let spacing = try config.sigmaSpacing() {
             let converted = SolverSigmaSpacing.convert(spacing, table: table, count: n, round: spacing == .karras)
             sigmas = converted.sigmas
             timesteps = SolverSigmaSpacing.int64(converted.timesteps)
@@ -154,15 +150,10 @@ public final class DPMSolverSinglestepScheduler {
 
     /// `_sigma_to_alpha_sigma_t`.
     func alphaSigma(_ sigma: Float) -> (alpha: Float, sigma: Float) {
-        if config.useFlowSigmas { return (1 - sigma, sigma) }
-        let alpha = 1 / TorchNumerics.sqrt(sigma * sigma + 1)
-        return (alpha, sigma * alpha)
+        SigmaConversion.alphaSigma(sigma, flow: config.useFlowSigmas)
     }
 
-    private func lambda(_ sigma: Float) -> Float {
-        let (alpha, sigmaT) = alphaSigma(sigma)
-        return TorchMath.log(alpha) - TorchMath.log(sigmaT)
-    }
+    private func lambda(_ sigma: Float) -> Float { SigmaConversion.lambda(alphaSigma(sigma)) }
 
     /// `scale_model_input`: the identity.
     public func scaleModelInput(_ sample: Tensor, timestep: Int) -> Tensor { sample }
@@ -280,20 +271,9 @@ public final class DPMSolverSinglestepScheduler {
     /// `convert_model_output` as an element map: x₀ for the `++` algorithms, ε for `dpmsolver`.
     private func modelConversion(at i: Int) throws(SchedulerError) -> ModelConversion {
         let sigma = sigmas[i]
-        let (alpha, sigmaT) = alphaSigma(sigma)
-        switch (config.algorithmType.predictsData, config.predictionType) {
-        case (true, .epsilon): return .dataFromNoise(sigma: sigmaT, alpha: alpha)
-        case (true, .sample): return .identity
-        case (true, .vPrediction): return .dataFromVelocity(alpha: alpha, sigma: sigmaT)
-        case (true, .flowPrediction): return .dataFromFlow(sigma: sigma)
-        case (false, .epsilon): return .identity
-        case (false, .sample): return .noiseFromData(alpha: alpha, sigma: sigmaT)
-        case (false, .vPrediction): return .noiseFromVelocity(alpha: alpha, sigma: sigmaT)
-        case (false, .flowPrediction):
-            throw SchedulerError(
-                key: "prediction_type",
-                message: "prediction_type 'flow_prediction' is not supported with algorithm_type 'dpmsolver'")
-        }
+        return try .dpmSolver(
+            algorithmType: config.algorithmType, predictionType: config.predictionType, sigma: sigma,
+            alphaSigma: alphaSigma(sigma))
     }
 
     /// The update's scalar coefficients, each a float32 0-dim tensor operation in diffusers.

@@ -3,7 +3,7 @@
 /// Coded with diffusers' snake_case keys, so a `scheduler_config.json` decodes into it and
 /// encodes back. As in diffusers, `algorithm_type: deis` is read as `dpmsolver++` and
 /// `solver_type` `logrho`/`bh1`/`bh2` as `midpoint`; `sde-dpmsolver` does not exist here.
-public struct DPMSolverSinglestepSchedulerConfiguration: SchedulerConfiguration {
+public struct DPMSolverSinglestepSchedulerConfiguration: SchedulerConfiguration, NoiseScheduleConfiguration, ThresholdingConfiguration, SigmaSpacingConfiguration {
     /// `"DPMSolverSinglestepScheduler"`.
     public static let className = "DPMSolverSinglestepScheduler"
     /// The option keys, in diffusers' order.
@@ -67,63 +67,27 @@ public struct DPMSolverSinglestepSchedulerConfiguration: SchedulerConfiguration 
 
     /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
     public init(values: [String: ConfigValue]) throws(SchedulerError) {
-        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
-        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
-        if let v = try reader.double("beta_start") { betaStart = v }
-        if let v = try reader.double("beta_end") { betaEnd = v }
-        if let v = try reader.option("beta_schedule", BetaSchedule.self) { betaSchedule = v }
-        if let v = try reader.doubleArray("trained_betas") { trainedBetas = v }
-        if let v = try reader.int("solver_order") { solverOrder = v }
-        if let v = try reader.option("prediction_type", SolverPredictionType.self) { predictionType = v }
-        if let v = try reader.bool("thresholding") { thresholding = v }
-        if let v = try reader.double("dynamic_thresholding_ratio") { dynamicThresholdingRatio = v }
-        if let v = try reader.double("sample_max_value") { sampleMaxValue = v }
-        if let v = try reader.option(
-            "algorithm_type", DPMSolverAlgorithmType.self, renaming: ["deis": .dpmsolverPlusPlus])
-        { algorithmType = v }
-        if let v = try reader.option(
-            "solver_type", DPMSolverType.self, renaming: ["logrho": .midpoint, "bh1": .midpoint, "bh2": .midpoint])
-        { solverType = v }
-        if let v = try reader.bool("lower_order_final") { lowerOrderFinal = v }
-        if let v = try reader.bool("use_karras_sigmas") { useKarrasSigmas = v }
-        if let v = try reader.bool("use_exponential_sigmas") { useExponentialSigmas = v }
-        if let v = try reader.bool("use_beta_sigmas") { useBetaSigmas = v }
-        if let v = try reader.bool("use_flow_sigmas") { useFlowSigmas = v }
-        if let v = try reader.double("flow_shift") { flowShift = v }
-        if let v = try reader.option("final_sigmas_type", FinalSigmasType.self) { finalSigmasType = v }
-        if let v = try reader.extendedDouble("lambda_min_clipped") { lambdaMinClipped = v }
-        if let v = try reader.nullableOption("variance_type", VarianceType.self) { varianceType = v }
-        if let v = try reader.bool("use_dynamic_shifting") { useDynamicShifting = v }
-        if let v = try reader.option("time_shift_type", TimeShiftType.self) { timeShiftType = v }
+        self.init()
+        try read(values, fields: Self.fields)
     }
 
     /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
-    public var values: [String: ConfigValue] {
-        Self.metadataValues.merging([
-            "num_train_timesteps": .int(numTrainTimesteps),
-            "beta_start": .double(betaStart),
-            "beta_end": .double(betaEnd),
-            "beta_schedule": .string(betaSchedule.rawValue),
-            "trained_betas": trainedBetas.map { .array($0.map(ConfigValue.double)) } ?? .null,
-            "solver_order": .int(solverOrder),
-            "prediction_type": .string(predictionType.rawValue),
-            "thresholding": .bool(thresholding),
-            "dynamic_thresholding_ratio": .double(dynamicThresholdingRatio),
-            "sample_max_value": .double(sampleMaxValue),
-            "algorithm_type": .string(algorithmType.rawValue),
-            "solver_type": .string(solverType.rawValue),
-            "lower_order_final": .bool(lowerOrderFinal),
-            "use_karras_sigmas": .bool(useKarrasSigmas),
-            "use_exponential_sigmas": .bool(useExponentialSigmas),
-            "use_beta_sigmas": .bool(useBetaSigmas),
-            "use_flow_sigmas": .bool(useFlowSigmas),
-            "flow_shift": .double(flowShift),
-            "final_sigmas_type": .string(finalSigmasType.rawValue),
-            "lambda_min_clipped": .double(lambdaMinClipped),
-            "variance_type": varianceType.map { .string($0.rawValue) } ?? .null,
-            "use_dynamic_shifting": .bool(useDynamicShifting),
-            "time_shift_type": .string(timeShiftType.rawValue),
-        ]) { _, new in new }
+    public var values: [String: ConfigValue] { encodedValues(Self.fields) }
+
+    /// The options in the order they are read.
+    static var fields: [ConfigurationField<Self>] {
+        ConfigurationField.noiseSchedule + [
+            .int("solver_order", \.solverOrder), .option("prediction_type", \.predictionType),
+        ] + ConfigurationField.thresholdingOptions + [
+            .option("algorithm_type", \.algorithmType, renaming: ["deis": .dpmsolverPlusPlus]),
+            .option("solver_type", \.solverType, renaming: ["logrho": .midpoint, "bh1": .midpoint, "bh2": .midpoint]),
+            .bool("lower_order_final", \.lowerOrderFinal),
+        ] + ConfigurationField.sigmaSpacing + [
+            .bool("use_flow_sigmas", \.useFlowSigmas), .double("flow_shift", \.flowShift),
+            .option("final_sigmas_type", \.finalSigmasType), .extendedDouble("lambda_min_clipped", \.lambdaMinClipped),
+            .nullableOption("variance_type", \.varianceType), .bool("use_dynamic_shifting", \.useDynamicShifting),
+            .option("time_shift_type", \.timeShiftType),
+        ]
     }
 
     /// Decodes a `scheduler_config.json` object.
@@ -148,8 +112,8 @@ public struct DPMSolverSinglestepSchedulerConfiguration: SchedulerConfiguration 
                 key: "algorithm_type", message: "algorithm_type 'sde-dpmsolver' is not implemented for \(Self.className)",
                 suggestion: "sde-dpmsolver++")
         }
-        try SolverValidation.thresholding(ratio: dynamicThresholdingRatio, maxValue: sampleMaxValue)
-        _ = try SigmaSpacing.from(karras: useKarrasSigmas, exponential: useExponentialSigmas, beta: useBetaSigmas)
+        try validateThresholding()
+        _ = try sigmaSpacing()
         if !algorithmType.predictsData && finalSigmasType == .zero {
             throw SchedulerError(
                 key: "final_sigmas_type",
@@ -160,12 +124,5 @@ public struct DPMSolverSinglestepSchedulerConfiguration: SchedulerConfiguration 
             throw SchedulerError(key: "lambda_min_clipped", message: "lambda_min_clipped must be a number, not nan")
         }
         try SolverValidation.positive(flowShift, key: "flow_shift")
-    }
-
-    /// The noise schedule these options describe (no zero-SNR option in this scheduler).
-    func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
-        try NoiseSchedule(
-            numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
-            betaSchedule: betaSchedule, trainedBetas: trainedBetas)
     }
 }

@@ -43,13 +43,7 @@ public final class EulerAncestralDiscreteScheduler {
     public var beginIndex: Int? { index.begin }
 
     /// The largest sigma (`linspace`, `trailing`) or √(σ_max² + 1) (`leading`).
-    public var initNoiseSigma: Float {
-        let largest = TorchReduction.max(sigmas)
-        switch config.timestepSpacing {
-        case .linspace, .trailing: return largest
-        case .leading: return TorchNumerics.sqrt(largest * largest + 1)
-        }
-    }
+    public var initNoiseSigma: Float { config.timestepSpacing.initNoiseSigma(sigmas: sigmas) }
 
     /// `set_begin_index`: the first step starts at this index (img2img) instead of looking its timestep up.
     public func setBeginIndex(_ beginIndex: Int = 0) throws(SchedulerError) {

@@ -4,7 +4,7 @@
 /// encodes back. `prediction_type: sample` decodes (diffusers accepts it in the constructor) but
 /// `step` refuses it, as diffusers' does. Values are checked when an
 /// ``EulerAncestralDiscreteScheduler`` is built from it.
-public struct EulerAncestralDiscreteSchedulerConfiguration: SchedulerConfiguration {
+public struct EulerAncestralDiscreteSchedulerConfiguration: SchedulerConfiguration, NoiseScheduleConfiguration {
     /// `"EulerAncestralDiscreteScheduler"`.
     public static let className = "EulerAncestralDiscreteScheduler"
     /// The option keys, in diffusers' order.
@@ -37,31 +37,19 @@ public struct EulerAncestralDiscreteSchedulerConfiguration: SchedulerConfigurati
 
     /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
     public init(values: [String: ConfigValue]) throws(SchedulerError) {
-        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
-        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
-        if let v = try reader.double("beta_start") { betaStart = v }
-        if let v = try reader.double("beta_end") { betaEnd = v }
-        if let v = try reader.option("beta_schedule", BetaSchedule.self) { betaSchedule = v }
-        if let v = try reader.doubleArray("trained_betas") { trainedBetas = v }
-        if let v = try reader.option("prediction_type", PredictionType.self) { predictionType = v }
-        if let v = try reader.option("timestep_spacing", TimestepSpacing.self) { timestepSpacing = v }
-        if let v = try reader.int("steps_offset") { stepsOffset = v }
-        if let v = try reader.bool("rescale_betas_zero_snr") { rescaleBetasZeroSnr = v }
+        self.init()
+        try read(values, fields: Self.fields)
     }
 
     /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
-    public var values: [String: ConfigValue] {
-        Self.metadataValues.merging([
-            "num_train_timesteps": .int(numTrainTimesteps),
-            "beta_start": .double(betaStart),
-            "beta_end": .double(betaEnd),
-            "beta_schedule": .string(betaSchedule.rawValue),
-            "trained_betas": trainedBetas.map { .array($0.map(ConfigValue.double)) } ?? .null,
-            "prediction_type": .string(predictionType.rawValue),
-            "timestep_spacing": .string(timestepSpacing.rawValue),
-            "steps_offset": .int(stepsOffset),
-            "rescale_betas_zero_snr": .bool(rescaleBetasZeroSnr),
-        ]) { _, new in new }
+    public var values: [String: ConfigValue] { encodedValues(Self.fields) }
+
+    /// The options in the order they are read.
+    static var fields: [ConfigurationField<Self>] {
+        ConfigurationField.noiseSchedule + [
+            .option("prediction_type", \.predictionType), .option("timestep_spacing", \.timestepSpacing),
+            .int("steps_offset", \.stepsOffset), .bool("rescale_betas_zero_snr", \.rescaleBetasZeroSnr),
+        ]
     }
 
     /// Decodes a `scheduler_config.json` object.
@@ -79,12 +67,5 @@ public struct EulerAncestralDiscreteSchedulerConfiguration: SchedulerConfigurati
         try SolverValidation.trainTimesteps(numTrainTimesteps)
         try betaSchedule.check(allowed: [.linear, .scaledLinear, .squaredcosCapV2], className: Self.className)
         try SolverValidation.stepsOffset(stepsOffset)
-    }
-
-    /// The noise schedule these options describe.
-    func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
-        try NoiseSchedule(
-            numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
-            betaSchedule: betaSchedule, trainedBetas: trainedBetas, rescaleBetasZeroSnr: rescaleBetasZeroSnr)
     }
 }

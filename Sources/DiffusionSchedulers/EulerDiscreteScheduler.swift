@@ -56,13 +56,7 @@ public final class EulerDiscreteScheduler {
 
     /// The standard deviation of the initial noise: the largest sigma (`linspace`, `trailing`), or
     /// √(σ_max² + 1) for `leading`.
-    public var initNoiseSigma: Float {
-        let largest = TorchReduction.max(sigmas)
-        switch config.timestepSpacing {
-        case .linspace, .trailing: return largest
-        case .leading: return TorchNumerics.sqrt(largest * largest + 1)
-        }
-    }
+    public var initNoiseSigma: Float { config.timestepSpacing.initNoiseSigma(sigmas: sigmas) }
 
     /// `set_begin_index`: the first step starts at this index (img2img) instead of looking its timestep up.
     public func setBeginIndex(_ beginIndex: Int = 0) throws(SchedulerError) {
@@ -110,9 +104,7 @@ public final class EulerDiscreteScheduler {
     }
 
     private func sigmaSpacing() throws(SchedulerError) -> String? {
-        switch try SigmaSpacing.from(
-            karras: config.useKarrasSigmas, exponential: config.useExponentialSigmas, beta: config.useBetaSigmas)
-        {
+        switch try config.sigmaSpacing() {
         case .karras?: "use_karras_sigmas"
         case .exponential?: "use_exponential_sigmas"
         case .beta?: "use_beta_sigmas"
@@ -133,9 +125,7 @@ public final class EulerDiscreteScheduler {
             sigmas = TorchNumerics.linspace(Double(start), Double(end), count: n + 1).map { Double(TorchMath.exp($0)) }
         }
         var timesteps = spaced.map(Double.init)
-        if let spacing = try SigmaSpacing.from(
-            karras: config.useKarrasSigmas, exponential: config.useExponentialSigmas, beta: config.useBetaSigmas)
-        {
+        if let spacing = try config.sigmaSpacing() {
             sigmas = spacing.convert(
                 sigmaMin: config.sigmaMin ?? sigmas[sigmas.count - 1], sigmaMax: config.sigmaMax ?? sigmas[0], count: n)
             timesteps = sigmas.map { table.timestep(forSigma: $0) }

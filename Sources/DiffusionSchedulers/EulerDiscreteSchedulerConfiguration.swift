@@ -4,7 +4,7 @@
 /// encodes back. diffusers also accepts `prediction_type: original_sample`, which it treats
 /// exactly like `sample`; it is read as `sample` here. Values are checked when an
 /// ``EulerDiscreteScheduler`` is built from it.
-public struct EulerDiscreteSchedulerConfiguration: SchedulerConfiguration {
+public struct EulerDiscreteSchedulerConfiguration: SchedulerConfiguration, NoiseScheduleConfiguration, SigmaSpacingConfiguration {
     /// `"EulerDiscreteScheduler"`.
     public static let className = "EulerDiscreteScheduler"
     /// The option keys, in diffusers' order.
@@ -55,49 +55,24 @@ public struct EulerDiscreteSchedulerConfiguration: SchedulerConfiguration {
 
     /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
     public init(values: [String: ConfigValue]) throws(SchedulerError) {
-        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
-        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
-        if let v = try reader.double("beta_start") { betaStart = v }
-        if let v = try reader.double("beta_end") { betaEnd = v }
-        if let v = try reader.option("beta_schedule", BetaSchedule.self) { betaSchedule = v }
-        if let v = try reader.doubleArray("trained_betas") { trainedBetas = v }
-        if let v = try reader.option("prediction_type", PredictionType.self, renaming: ["original_sample": .sample]) {
-            predictionType = v
-        }
-        if let v = try reader.option("interpolation_type", InterpolationType.self) { interpolationType = v }
-        if let v = try reader.bool("use_karras_sigmas") { useKarrasSigmas = v }
-        if let v = try reader.bool("use_exponential_sigmas") { useExponentialSigmas = v }
-        if let v = try reader.bool("use_beta_sigmas") { useBetaSigmas = v }
-        if let v = try reader.nullableDouble("sigma_min") { sigmaMin = v }
-        if let v = try reader.nullableDouble("sigma_max") { sigmaMax = v }
-        if let v = try reader.option("timestep_spacing", TimestepSpacing.self) { timestepSpacing = v }
-        if let v = try reader.option("timestep_type", TimestepType.self) { timestepType = v }
-        if let v = try reader.int("steps_offset") { stepsOffset = v }
-        if let v = try reader.bool("rescale_betas_zero_snr") { rescaleBetasZeroSnr = v }
-        if let v = try reader.option("final_sigmas_type", FinalSigmasType.self) { finalSigmasType = v }
+        self.init()
+        try read(values, fields: Self.fields)
     }
 
     /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
-    public var values: [String: ConfigValue] {
-        Self.metadataValues.merging([
-            "num_train_timesteps": .int(numTrainTimesteps),
-            "beta_start": .double(betaStart),
-            "beta_end": .double(betaEnd),
-            "beta_schedule": .string(betaSchedule.rawValue),
-            "trained_betas": trainedBetas.map { .array($0.map(ConfigValue.double)) } ?? .null,
-            "prediction_type": .string(predictionType.rawValue),
-            "interpolation_type": .string(interpolationType.rawValue),
-            "use_karras_sigmas": .bool(useKarrasSigmas),
-            "use_exponential_sigmas": .bool(useExponentialSigmas),
-            "use_beta_sigmas": .bool(useBetaSigmas),
-            "sigma_min": .optionalDouble(sigmaMin),
-            "sigma_max": .optionalDouble(sigmaMax),
-            "timestep_spacing": .string(timestepSpacing.rawValue),
-            "timestep_type": .string(timestepType.rawValue),
-            "steps_offset": .int(stepsOffset),
-            "rescale_betas_zero_snr": .bool(rescaleBetasZeroSnr),
-            "final_sigmas_type": .string(finalSigmasType.rawValue),
-        ]) { _, new in new }
+    public var values: [String: ConfigValue] { encodedValues(Self.fields) }
+
+    /// The options in the order they are read.
+    static var fields: [ConfigurationField<Self>] {
+        ConfigurationField.noiseSchedule + [
+            .option("prediction_type", \.predictionType, renaming: ["original_sample": .sample]),
+            .option("interpolation_type", \.interpolationType),
+        ] + ConfigurationField.sigmaSpacing + [
+            .nullableDouble("sigma_min", \.sigmaMin), .nullableDouble("sigma_max", \.sigmaMax),
+            .option("timestep_spacing", \.timestepSpacing), .option("timestep_type", \.timestepType),
+            .int("steps_offset", \.stepsOffset), .bool("rescale_betas_zero_snr", \.rescaleBetasZeroSnr),
+            .option("final_sigmas_type", \.finalSigmasType),
+        ]
     }
 
     /// Decodes a `scheduler_config.json` object.
@@ -114,7 +89,7 @@ public struct EulerDiscreteSchedulerConfiguration: SchedulerConfiguration {
     func validate() throws(SchedulerError) {
         try SolverValidation.trainTimesteps(numTrainTimesteps)
         try betaSchedule.check(allowed: [.linear, .scaledLinear, .squaredcosCapV2], className: Self.className)
-        _ = try SigmaSpacing.from(karras: useKarrasSigmas, exponential: useExponentialSigmas, beta: useBetaSigmas)
+        _ = try sigmaSpacing()
         for (value, key) in [(sigmaMin, "sigma_min"), (sigmaMax, "sigma_max")] {
             if let value { try SolverValidation.positive(value, key: key) }
         }
@@ -123,11 +98,4 @@ public struct EulerDiscreteSchedulerConfiguration: SchedulerConfiguration {
 
     /// Whether timesteps are EDM's `0.25 · log σ` (`continuous` with `v_prediction`).
     var usesContinuousTimesteps: Bool { timestepType == .continuous && predictionType == .vPrediction }
-
-    /// The noise schedule these options describe.
-    func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
-        try NoiseSchedule(
-            numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
-            betaSchedule: betaSchedule, trainedBetas: trainedBetas, rescaleBetasZeroSnr: rescaleBetasZeroSnr)
-    }
 }

@@ -23,6 +23,28 @@ enum ModelConversion {
     /// α·m + σ·x: ε from v.
     case noiseFromVelocity(alpha: Float, sigma: Float)
 
+    /// diffusers' DPM-Solver `convert_model_output`: x₀ for the `++` algorithms, ε otherwise, at
+    /// noise level `sigma` with (αₜ, σₜ) = `alphaSigma`.
+    static func dpmSolver(
+        algorithmType: DPMSolverAlgorithmType, predictionType: SolverPredictionType, sigma: Float,
+        alphaSigma: (alpha: Float, sigma: Float)
+    ) throws(SchedulerError) -> ModelConversion {
+        let (alpha, sigmaT) = alphaSigma
+        switch (algorithmType.predictsData, predictionType) {
+        case (true, .epsilon): return .dataFromNoise(sigma: sigmaT, alpha: alpha)
+        case (true, .sample): return .identity
+        case (true, .vPrediction): return .dataFromVelocity(alpha: alpha, sigma: sigmaT)
+        case (true, .flowPrediction): return .dataFromFlow(sigma: sigma)
+        case (false, .epsilon): return .identity
+        case (false, .sample): return .noiseFromData(alpha: alpha, sigma: sigmaT)
+        case (false, .vPrediction): return .noiseFromVelocity(alpha: alpha, sigma: sigmaT)
+        case (false, .flowPrediction):
+            throw SchedulerError(
+                key: "prediction_type",
+                message: "prediction_type 'flow_prediction' is not supported with algorithm_type '\(algorithmType.rawValue)'")
+        }
+    }
+
     /// The conversion of one element (used by the non-fused thresholding path).
     @inline(__always)
     func apply(_ x: Float, _ m: Float) -> Float {

@@ -123,9 +123,7 @@ public final class FlowMatchEulerDiscreteScheduler {
 
     private func convert(_ shifted: [Double], customTimesteps: [Float]?) throws(SchedulerError) {
         var s = shifted
-        if let spacing = try SigmaSpacing.from(
-            karras: config.useKarrasSigmas, exponential: config.useExponentialSigmas, beta: config.useBetaSigmas)
-        {
+        if let spacing = try config.sigmaSpacing() {
             s = spacing.convert(sigmaMin: s[s.count - 1], sigmaMax: s[0], count: s.count)
         }
         let trainT = Float(config.numTrainTimesteps)

@@ -4,7 +4,7 @@
 /// Coded with diffusers' snake_case keys, so a `scheduler_config.json` decodes into it and
 /// encodes back. `base_shift`, `max_shift`, `base_image_seq_len` and `max_image_seq_len` are
 /// only read by pipelines to compute `mu` (see ``FlowShift/mu(imageSeqLen:baseSeqLen:maxSeqLen:baseShift:maxShift:)``).
-public struct FlowMatchEulerDiscreteSchedulerConfiguration: SchedulerConfiguration {
+public struct FlowMatchEulerDiscreteSchedulerConfiguration: SchedulerConfiguration, SigmaSpacingConfiguration {
     /// `"FlowMatchEulerDiscreteScheduler"`.
     public static let className = "FlowMatchEulerDiscreteScheduler"
     /// The option keys, in diffusers' order.
@@ -48,41 +48,34 @@ public struct FlowMatchEulerDiscreteSchedulerConfiguration: SchedulerConfigurati
 
     /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
     public init(values: [String: ConfigValue]) throws(SchedulerError) {
-        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
-        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
-        if let v = try reader.double("shift") { shift = v }
-        if let v = try reader.bool("use_dynamic_shifting") { useDynamicShifting = v }
-        if let v = try reader.nullableDouble("base_shift") { baseShift = v }
-        if let v = try reader.nullableDouble("max_shift") { maxShift = v }
-        if let v = try reader.nullableDouble("base_image_seq_len") { baseImageSeqLen = v.map { Int($0) } }
-        if let v = try reader.nullableDouble("max_image_seq_len") { maxImageSeqLen = v.map { Int($0) } }
-        if let v = try reader.bool("invert_sigmas") { invertSigmas = v }
-        if let v = try reader.nullableDouble("shift_terminal") { shiftTerminal = v }
-        if let v = try reader.bool("use_karras_sigmas") { useKarrasSigmas = v }
-        if let v = try reader.bool("use_exponential_sigmas") { useExponentialSigmas = v }
-        if let v = try reader.bool("use_beta_sigmas") { useBetaSigmas = v }
-        if let v = try reader.option("time_shift_type", TimeShiftType.self) { timeShiftType = v }
-        if let v = try reader.bool("stochastic_sampling") { stochasticSampling = v }
+        self.init()
+        try read(values, fields: Self.fields)
     }
 
     /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
-    public var values: [String: ConfigValue] {
-        Self.metadataValues.merging([
-            "num_train_timesteps": .int(numTrainTimesteps),
-            "shift": .double(shift),
-            "use_dynamic_shifting": .bool(useDynamicShifting),
-            "base_shift": .optionalDouble(baseShift),
-            "max_shift": .optionalDouble(maxShift),
-            "base_image_seq_len": baseImageSeqLen.map(ConfigValue.int) ?? .null,
-            "max_image_seq_len": maxImageSeqLen.map(ConfigValue.int) ?? .null,
-            "invert_sigmas": .bool(invertSigmas),
-            "shift_terminal": .optionalDouble(shiftTerminal),
-            "use_karras_sigmas": .bool(useKarrasSigmas),
-            "use_exponential_sigmas": .bool(useExponentialSigmas),
-            "use_beta_sigmas": .bool(useBetaSigmas),
-            "time_shift_type": .string(timeShiftType.rawValue),
-            "stochastic_sampling": .bool(stochasticSampling),
-        ]) { _, new in new }
+    public var values: [String: ConfigValue] { encodedValues(Self.fields) }
+
+    /// The options in the order they are read.
+    static var fields: [ConfigurationField<Self>] {
+        [
+            .int("num_train_timesteps", \.numTrainTimesteps), .double("shift", \.shift),
+            .bool("use_dynamic_shifting", \.useDynamicShifting), .nullableDouble("base_shift", \.baseShift),
+            .nullableDouble("max_shift", \.maxShift), imageSeqLen("base_image_seq_len", \.baseImageSeqLen),
+            imageSeqLen("max_image_seq_len", \.maxImageSeqLen), .bool("invert_sigmas", \.invertSigmas),
+            .nullableDouble("shift_terminal", \.shiftTerminal),
+        ] + ConfigurationField.sigmaSpacing + [
+            .option("time_shift_type", \.timeShiftType), .bool("stochastic_sampling", \.stochasticSampling),
+        ]
+    }
+
+    /// A sequence length, which diffusers' configs may write as a float, or `null`.
+    private static func imageSeqLen(_ key: String, _ path: WritableKeyPath<Self, Int?>) -> ConfigurationField<Self> {
+        ConfigurationField(
+            key: key,
+            read: { config, reader throws(SchedulerError) in
+                if let v = try reader.nullableDouble(key) { config[keyPath: path] = v.map { Int($0) } }
+            },
+            write: { $0[keyPath: path].map(ConfigValue.int) ?? .null })
     }
 
     /// Decodes a `scheduler_config.json` object.
@@ -103,7 +96,7 @@ public struct FlowMatchEulerDiscreteSchedulerConfiguration: SchedulerConfigurati
                 message: "num_train_timesteps must be between 1 and \(NoiseSchedule.maximumTrainTimesteps), not \(numTrainTimesteps)")
         }
         try SolverValidation.positive(shift, key: "shift")
-        _ = try SigmaSpacing.from(karras: useKarrasSigmas, exponential: useExponentialSigmas, beta: useBetaSigmas)
+        _ = try sigmaSpacing()
         if let shiftTerminal, !(shiftTerminal.isFinite && shiftTerminal < 1) {
             throw SchedulerError(key: "shift_terminal", message: "shift_terminal must be a number below 1, not \(shiftTerminal)")
         }

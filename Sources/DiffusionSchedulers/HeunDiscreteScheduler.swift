@@ -50,13 +50,7 @@ public final class HeunDiscreteScheduler {
     public var stateInFirstOrder: Bool { pendingDt == nil }
 
     /// The largest sigma (`linspace`, `trailing`) or √(σ_max² + 1) (`leading`).
-    public var initNoiseSigma: Float {
-        let largest = TorchReduction.max(sigmas)
-        switch config.timestepSpacing {
-        case .linspace, .trailing: return largest
-        case .leading: return TorchNumerics.sqrt(largest * largest + 1)
-        }
-    }
+    public var initNoiseSigma: Float { config.timestepSpacing.initNoiseSigma(sigmas: sigmas) }
 
     /// `set_begin_index`: the first step starts at this index (img2img) instead of looking its timestep up.
     public func setBeginIndex(_ beginIndex: Int = 0) throws(SchedulerError) {
@@ -76,9 +70,7 @@ public final class HeunDiscreteScheduler {
     /// `set_timesteps(timesteps=[...])`: custom float32 timesteps (not with Karras, exponential or beta sigmas).
     public func setTimesteps(timesteps custom: [Float]) throws(SchedulerError) {
         guard !custom.isEmpty else { throw SchedulerError(key: "timesteps", message: "custom timesteps must not be empty") }
-        if try SigmaSpacing.from(
-            karras: config.useKarrasSigmas, exponential: config.useExponentialSigmas, beta: config.useBetaSigmas) != nil
-        {
+        if try config.sigmaSpacing() != nil {
             throw SchedulerError(key: "timesteps", message: "cannot set custom timesteps with Karras, exponential or beta sigmas")
         }
         try finish(custom, n: custom.count)
@@ -88,9 +80,7 @@ public final class HeunDiscreteScheduler {
         numInferenceSteps = n
         var sigmas = spaced.map { NumpyMath.interpOverIndices(Double($0), table.sigmas) }
         var timesteps = spaced.map(Double.init)
-        if let spacing = try SigmaSpacing.from(
-            karras: config.useKarrasSigmas, exponential: config.useExponentialSigmas, beta: config.useBetaSigmas)
-        {
+        if let spacing = try config.sigmaSpacing() {
             sigmas = spacing.convert(sigmaMin: sigmas[sigmas.count - 1], sigmaMax: sigmas[0], count: n)
             timesteps = sigmas.map { table.timestep(forSigma: $0) }
         }

@@ -3,7 +3,7 @@
 ///
 /// Coded with diffusers' snake_case keys, so a `scheduler_config.json` decodes into it and
 /// encodes back. Values are checked when a ``HeunDiscreteScheduler`` is built from it.
-public struct HeunDiscreteSchedulerConfiguration: SchedulerConfiguration {
+public struct HeunDiscreteSchedulerConfiguration: SchedulerConfiguration, NoiseScheduleConfiguration, SigmaSpacingConfiguration {
     /// `"HeunDiscreteScheduler"`.
     public static let className = "HeunDiscreteScheduler"
     /// The option keys, in diffusers' order.
@@ -45,39 +45,20 @@ public struct HeunDiscreteSchedulerConfiguration: SchedulerConfiguration {
 
     /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
     public init(values: [String: ConfigValue]) throws(SchedulerError) {
-        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
-        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
-        if let v = try reader.double("beta_start") { betaStart = v }
-        if let v = try reader.double("beta_end") { betaEnd = v }
-        if let v = try reader.option("beta_schedule", BetaSchedule.self) { betaSchedule = v }
-        if let v = try reader.doubleArray("trained_betas") { trainedBetas = v }
-        if let v = try reader.option("prediction_type", PredictionType.self) { predictionType = v }
-        if let v = try reader.bool("use_karras_sigmas") { useKarrasSigmas = v }
-        if let v = try reader.bool("use_exponential_sigmas") { useExponentialSigmas = v }
-        if let v = try reader.bool("use_beta_sigmas") { useBetaSigmas = v }
-        if let v = try reader.bool("clip_sample") { clipSample = v }
-        if let v = try reader.double("clip_sample_range") { clipSampleRange = v }
-        if let v = try reader.option("timestep_spacing", TimestepSpacing.self) { timestepSpacing = v }
-        if let v = try reader.int("steps_offset") { stepsOffset = v }
+        self.init()
+        try read(values, fields: Self.fields)
     }
 
     /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
-    public var values: [String: ConfigValue] {
-        Self.metadataValues.merging([
-            "num_train_timesteps": .int(numTrainTimesteps),
-            "beta_start": .double(betaStart),
-            "beta_end": .double(betaEnd),
-            "beta_schedule": .string(betaSchedule.rawValue),
-            "trained_betas": trainedBetas.map { .array($0.map(ConfigValue.double)) } ?? .null,
-            "prediction_type": .string(predictionType.rawValue),
-            "use_karras_sigmas": .bool(useKarrasSigmas),
-            "use_exponential_sigmas": .bool(useExponentialSigmas),
-            "use_beta_sigmas": .bool(useBetaSigmas),
-            "clip_sample": .bool(clipSample),
-            "clip_sample_range": .double(clipSampleRange),
-            "timestep_spacing": .string(timestepSpacing.rawValue),
-            "steps_offset": .int(stepsOffset),
-        ]) { _, new in new }
+    public var values: [String: ConfigValue] { encodedValues(Self.fields) }
+
+    /// The options in the order they are read.
+    static var fields: [ConfigurationField<Self>] {
+        ConfigurationField.noiseSchedule + [.option("prediction_type", \.predictionType)]
+            + ConfigurationField.sigmaSpacing + [
+                .bool("clip_sample", \.clipSample), .double("clip_sample_range", \.clipSampleRange),
+                .option("timestep_spacing", \.timestepSpacing), .int("steps_offset", \.stepsOffset),
+            ]
     }
 
     /// Decodes a `scheduler_config.json` object.
@@ -94,18 +75,11 @@ public struct HeunDiscreteSchedulerConfiguration: SchedulerConfiguration {
     func validate() throws(SchedulerError) {
         try SolverValidation.trainTimesteps(numTrainTimesteps)
         try betaSchedule.check(allowed: [.linear, .scaledLinear, .squaredcosCapV2, .exp], className: Self.className)
-        _ = try SigmaSpacing.from(karras: useKarrasSigmas, exponential: useExponentialSigmas, beta: useBetaSigmas)
+        _ = try sigmaSpacing()
         guard clipSampleRange.isFinite, clipSampleRange >= 0 else {
             throw SchedulerError(
                 key: "clip_sample_range", message: "clip_sample_range must be a non-negative number, not \(clipSampleRange)")
         }
         try SolverValidation.stepsOffset(stepsOffset)
-    }
-
-    /// The noise schedule these options describe.
-    func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
-        try NoiseSchedule(
-            numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
-            betaSchedule: betaSchedule, trainedBetas: trainedBetas)
     }
 }

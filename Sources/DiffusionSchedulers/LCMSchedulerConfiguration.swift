@@ -3,7 +3,7 @@
 /// Coded with diffusers' snake_case keys, so a `scheduler_config.json` decodes into it and
 /// encodes back. As in diffusers, `timestep_spacing` and `steps_offset` are accepted and
 /// kept but unused: LCM picks its timesteps from the `original_inference_steps` grid.
-public struct LCMSchedulerConfiguration: SchedulerConfiguration {
+public struct LCMSchedulerConfiguration: SchedulerConfiguration, NoiseScheduleConfiguration, ThresholdingConfiguration {
     /// `"LCMScheduler"`.
     public static let className = "LCMScheduler"
     /// The option keys, in diffusers' order.
@@ -54,47 +54,23 @@ public struct LCMSchedulerConfiguration: SchedulerConfiguration {
 
     /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
     public init(values: [String: ConfigValue]) throws(SchedulerError) {
-        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
-        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
-        if let v = try reader.double("beta_start") { betaStart = v }
-        if let v = try reader.double("beta_end") { betaEnd = v }
-        if let v = try reader.option("beta_schedule", BetaSchedule.self) { betaSchedule = v }
-        if let v = try reader.doubleArray("trained_betas") { trainedBetas = v }
-        if let v = try reader.int("original_inference_steps") { originalInferenceSteps = v }
-        if let v = try reader.bool("clip_sample") { clipSample = v }
-        if let v = try reader.double("clip_sample_range") { clipSampleRange = v }
-        if let v = try reader.bool("set_alpha_to_one") { setAlphaToOne = v }
-        if let v = try reader.int("steps_offset") { stepsOffset = v }
-        if let v = try reader.option("prediction_type", PredictionType.self) { predictionType = v }
-        if let v = try reader.bool("thresholding") { thresholding = v }
-        if let v = try reader.double("dynamic_thresholding_ratio") { dynamicThresholdingRatio = v }
-        if let v = try reader.double("sample_max_value") { sampleMaxValue = v }
-        if let v = try reader.option("timestep_spacing", TimestepSpacing.self) { timestepSpacing = v }
-        if let v = try reader.double("timestep_scaling") { timestepScaling = v }
-        if let v = try reader.bool("rescale_betas_zero_snr") { rescaleBetasZeroSnr = v }
+        self.init()
+        try read(values, fields: Self.fields)
     }
 
     /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
-    public var values: [String: ConfigValue] {
-        Self.metadataValues.merging([
-            "num_train_timesteps": .int(numTrainTimesteps),
-            "beta_start": .double(betaStart),
-            "beta_end": .double(betaEnd),
-            "beta_schedule": .string(betaSchedule.rawValue),
-            "trained_betas": trainedBetas.map { .array($0.map(ConfigValue.double)) } ?? .null,
-            "original_inference_steps": .int(originalInferenceSteps),
-            "clip_sample": .bool(clipSample),
-            "clip_sample_range": .double(clipSampleRange),
-            "set_alpha_to_one": .bool(setAlphaToOne),
-            "steps_offset": .int(stepsOffset),
-            "prediction_type": .string(predictionType.rawValue),
-            "thresholding": .bool(thresholding),
-            "dynamic_thresholding_ratio": .double(dynamicThresholdingRatio),
-            "sample_max_value": .double(sampleMaxValue),
-            "timestep_spacing": .string(timestepSpacing.rawValue),
-            "timestep_scaling": .double(timestepScaling),
-            "rescale_betas_zero_snr": .bool(rescaleBetasZeroSnr),
-        ]) { _, new in new }
+    public var values: [String: ConfigValue] { encodedValues(Self.fields) }
+
+    /// The options in the order they are read.
+    static var fields: [ConfigurationField<Self>] {
+        ConfigurationField.noiseSchedule + [
+            .int("original_inference_steps", \.originalInferenceSteps), .bool("clip_sample", \.clipSample),
+            .double("clip_sample_range", \.clipSampleRange), .bool("set_alpha_to_one", \.setAlphaToOne),
+            .int("steps_offset", \.stepsOffset), .option("prediction_type", \.predictionType),
+        ] + ConfigurationField.thresholdingOptions + [
+            .option("timestep_spacing", \.timestepSpacing), .double("timestep_scaling", \.timestepScaling),
+            .bool("rescale_betas_zero_snr", \.rescaleBetasZeroSnr),
+        ]
     }
 
     /// Decodes a `scheduler_config.json` object.
@@ -121,13 +97,6 @@ public struct LCMSchedulerConfiguration: SchedulerConfiguration {
         guard timestepScaling.isFinite else {
             throw SchedulerError(key: "timestep_scaling", message: "timestep_scaling must be finite, not \(timestepScaling)")
         }
-        try SolverValidation.thresholding(ratio: dynamicThresholdingRatio, maxValue: sampleMaxValue)
-    }
-
-    /// The noise schedule these options describe (ᾱ_T = 0 after a zero-SNR rescale, as in diffusers' LCM).
-    func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
-        try NoiseSchedule(
-            numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
-            betaSchedule: betaSchedule, trainedBetas: trainedBetas, rescaleBetasZeroSnr: rescaleBetasZeroSnr)
+        try validateThresholding()
     }
 }

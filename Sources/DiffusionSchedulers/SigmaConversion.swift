@@ -10,6 +10,18 @@ import Foundation
 /// can differ from glibc in the last of 53 bits, a difference the float32 rounding hides for
 /// all but about one value in 10⁸.
 enum SigmaConversion {
+    /// `_sigma_to_alpha_sigma_t`: (αₜ, σₜ) of the VP process at noise level σ, or (1 − σ, σ) for flow sigmas.
+    static func alphaSigma(_ sigma: Float, flow: Bool) -> (alpha: Float, sigma: Float) {
+        if flow { return (1 - sigma, sigma) }
+        let alpha = 1 / TorchNumerics.sqrt(sigma * sigma + 1)
+        return (alpha, sigma * alpha)
+    }
+
+    /// λ = log α − log σ, in float32 as diffusers' `torch.log(alpha_t) - torch.log(sigma_t)`.
+    static func lambda(_ alphaSigma: (alpha: Float, sigma: Float)) -> Float {
+        TorchMath.log(alphaSigma.alpha) - TorchMath.log(alphaSigma.sigma)
+    }
+
     /// Karras et al. (2022) ρ = 7: `(max^(1/ρ) + ramp · (min^(1/ρ) − max^(1/ρ)))^ρ`.
     static func karras(sigmaMin: Double, sigmaMax: Double, count n: Int) -> [Double] {
         let rho = 7.0

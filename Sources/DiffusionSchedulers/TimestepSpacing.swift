@@ -26,4 +26,14 @@ public enum TimestepSpacing: String, Sendable, Codable, CaseIterable {
                 .map { Int($0.rounded(.toNearestOrEven)) - 1 }
         }
     }
+
+    /// The Euler-family `init_noise_sigma`: the largest sigma (`linspace`, `trailing`), or
+    /// √(σ_max² + 1) for `leading`, in float32.
+    func initNoiseSigma(sigmas: [Float]) -> Float {
+        let largest = TorchReduction.max(sigmas)
+        switch self {
+        case .linspace, .trailing: return largest
+        case .leading: return TorchNumerics.sqrt(largest * largest + 1)
+        }
+    }
 }

@@ -99,9 +99,7 @@ public final class UniPCMultistepScheduler {
             stepsOffset: config.stepsOffset)
         var sigmas: [Double]
         var last: Double
-        if let spacing = try SigmaSpacing.from(
-            karras: config.useKarrasSigmas, exponential: config.useExponentialSigmas, beta: config.useBetaSigmas)
-        {
+        if let spacing = try config.sigmaSpacing() {
             let converted = SolverSigmaSpacing.convert(
                 spacing, table: table, count: n, sigmaMin: config.sigmaMin, sigmaMax: config.sigmaMax,
                 round: spacing == .karras)
@@ -145,15 +143,10 @@ public final class UniPCMultistepScheduler {
 
     /// `_sigma_to_alpha_sigma_t`.
     func alphaSigma(_ sigma: Float) -> (alpha: Float, sigma: Float) {
-        if config.useFlowSigmas { return (1 - sigma, sigma) }
-        let alpha = 1 / TorchNumerics.sqrt(sigma * sigma + 1)
-        return (alpha, sigma * alpha)
+        SigmaConversion.alphaSigma(sigma, flow: config.useFlowSigmas)
     }
 
-    private func lambda(_ sigma: Float) -> Float {
-        let (alpha, sigmaT) = alphaSigma(sigma)
-        return TorchMath.log(alpha) - TorchMath.log(sigmaT)
-    }
+    private func lambda(_ sigma: Float) -> Float { SigmaConversion.lambda(alphaSigma(sigma)) }
 
     /// `sigmas[i]` with Python's negative indexing, as diffusers reads `self.sigmas[si]`.
     private func sigma(at i: Int) -> Float { sigmas[i >= 0 ? i : sigmas.count + i] }

@@ -3,7 +3,7 @@
 /// Coded with diffusers' snake_case keys, so a `scheduler_config.json` decodes into it and
 /// encodes back. As in diffusers, `solver_type` `midpoint`/`heun`/`logrho` is read as `bh2`.
 /// `solver_p` (an external predictor scheduler object) is not supported: only `null` decodes.
-public struct UniPCMultistepSchedulerConfiguration: SchedulerConfiguration {
+public struct UniPCMultistepSchedulerConfiguration: SchedulerConfiguration, NoiseScheduleConfiguration, ThresholdingConfiguration, SigmaSpacingConfiguration {
     /// `"UniPCMultistepScheduler"`.
     public static let className = "UniPCMultistepScheduler"
     /// The option keys, in diffusers' order.
@@ -80,77 +80,39 @@ public struct UniPCMultistepSchedulerConfiguration: SchedulerConfiguration {
 
     /// Decodes diffusers' keys; `_class_name` and `_diffusers_version` are accepted and ignored.
     public init(values: [String: ConfigValue]) throws(SchedulerError) {
-        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
-        if let v = try reader.int("num_train_timesteps") { numTrainTimesteps = v }
-        if let v = try reader.double("beta_start") { betaStart = v }
-        if let v = try reader.double("beta_end") { betaEnd = v }
-        if let v = try reader.option("beta_schedule", BetaSchedule.self) { betaSchedule = v }
-        if let v = try reader.doubleArray("trained_betas") { trainedBetas = v }
-        if let v = try reader.int("solver_order") { solverOrder = v }
-        if let v = try reader.option("prediction_type", SolverPredictionType.self) { predictionType = v }
-        if let v = try reader.bool("thresholding") { thresholding = v }
-        if let v = try reader.double("dynamic_thresholding_ratio") { dynamicThresholdingRatio = v }
-        if let v = try reader.double("sample_max_value") { sampleMaxValue = v }
-        if let v = try reader.bool("predict_x0") { predictX0 = v }
-        if let v = try reader.option(
-            "solver_type", UniPCSolverType.self, renaming: ["midpoint": .bh2, "heun": .bh2, "logrho": .bh2])
-        { solverType = v }
-        if let v = try reader.bool("lower_order_final") { lowerOrderFinal = v }
-        if let v = try reader.intArray("disable_corrector") { disableCorrector = v }
-        switch values["solver_p"] {
-        case nil, .null?: break
-        case let other?:
-            throw SchedulerError(key: "solver_p", message: "solver_p (an external predictor) is not supported, got \(other.literal)")
-        }
-        if let v = try reader.bool("use_karras_sigmas") { useKarrasSigmas = v }
-        if let v = try reader.bool("use_exponential_sigmas") { useExponentialSigmas = v }
-        if let v = try reader.bool("use_beta_sigmas") { useBetaSigmas = v }
-        if let v = try reader.bool("use_flow_sigmas") { useFlowSigmas = v }
-        if let v = try reader.double("flow_shift") { flowShift = v }
-        if let v = try reader.option("timestep_spacing", TimestepSpacing.self) { timestepSpacing = v }
-        if let v = try reader.int("steps_offset") { stepsOffset = v }
-        if let v = try reader.option("final_sigmas_type", FinalSigmasType.self) { finalSigmasType = v }
-        if let v = try reader.bool("rescale_betas_zero_snr") { rescaleBetasZeroSnr = v }
-        if let v = try reader.bool("use_dynamic_shifting") { useDynamicShifting = v }
-        if let v = try reader.option("time_shift_type", TimeShiftType.self) { timeShiftType = v }
-        if let v = try reader.nullableDouble("sigma_min") { sigmaMin = v }
-        if let v = try reader.nullableDouble("sigma_max") { sigmaMax = v }
-        if let v = try reader.nullableDouble("shift_terminal") { shiftTerminal = v }
+        self.init()
+        try read(values, fields: Self.fields)
     }
 
     /// The options with diffusers' keys, plus `_class_name` and `_diffusers_version`.
-    public var values: [String: ConfigValue] {
-        Self.metadataValues.merging([
-            "num_train_timesteps": .int(numTrainTimesteps),
-            "beta_start": .double(betaStart),
-            "beta_end": .double(betaEnd),
-            "beta_schedule": .string(betaSchedule.rawValue),
-            "trained_betas": trainedBetas.map { .array($0.map(ConfigValue.double)) } ?? .null,
-            "solver_order": .int(solverOrder),
-            "prediction_type": .string(predictionType.rawValue),
-            "thresholding": .bool(thresholding),
-            "dynamic_thresholding_ratio": .double(dynamicThresholdingRatio),
-            "sample_max_value": .double(sampleMaxValue),
-            "predict_x0": .bool(predictX0),
-            "solver_type": .string(solverType.rawValue),
-            "lower_order_final": .bool(lowerOrderFinal),
-            "disable_corrector": .array(disableCorrector.map(ConfigValue.int)),
-            "solver_p": .null,
-            "use_karras_sigmas": .bool(useKarrasSigmas),
-            "use_exponential_sigmas": .bool(useExponentialSigmas),
-            "use_beta_sigmas": .bool(useBetaSigmas),
-            "use_flow_sigmas": .bool(useFlowSigmas),
-            "flow_shift": .double(flowShift),
-            "timestep_spacing": .string(timestepSpacing.rawValue),
-            "steps_offset": .int(stepsOffset),
-            "final_sigmas_type": .string(finalSigmasType.rawValue),
-            "rescale_betas_zero_snr": .bool(rescaleBetasZeroSnr),
-            "use_dynamic_shifting": .bool(useDynamicShifting),
-            "time_shift_type": .string(timeShiftType.rawValue),
-            "sigma_min": .optionalDouble(sigmaMin),
-            "sigma_max": .optionalDouble(sigmaMax),
-            "shift_terminal": .optionalDouble(shiftTerminal),
-        ]) { _, new in new }
+    public var values: [String: ConfigValue] { encodedValues(Self.fields) }
+
+    /// The options in the order they are read.
+    static var fields: [ConfigurationField<Self>] {
+        ConfigurationField.noiseSchedule + [
+            .int("solver_order", \.solverOrder), .option("prediction_type", \.predictionType),
+        ] + ConfigurationField.thresholdingOptions + [
+            .bool("predict_x0", \.predictX0),
+            .option("solver_type", \.solverType, renaming: ["midpoint": .bh2, "heun": .bh2, "logrho": .bh2]),
+            .bool("lower_order_final", \.lowerOrderFinal), .intArray("disable_corrector", \.disableCorrector),
+            ConfigurationField(
+                key: "solver_p",
+                read: { _, reader throws(SchedulerError) in
+                    switch reader.values["solver_p"] {
+                    case nil, .null?: break
+                    case let other?:
+                        throw SchedulerError(
+                            key: "solver_p", message: "solver_p (an external predictor) is not supported, got \(other.literal)")
+                    }
+                }, write: { _ in .null }),
+        ] + ConfigurationField.sigmaSpacing + [
+            .bool("use_flow_sigmas", \.useFlowSigmas), .double("flow_shift", \.flowShift),
+            .option("timestep_spacing", \.timestepSpacing), .int("steps_offset", \.stepsOffset),
+            .option("final_sigmas_type", \.finalSigmasType), .bool("rescale_betas_zero_snr", \.rescaleBetasZeroSnr),
+            .bool("use_dynamic_shifting", \.useDynamicShifting), .option("time_shift_type", \.timeShiftType),
+            .nullableDouble("sigma_min", \.sigmaMin), .nullableDouble("sigma_max", \.sigmaMax),
+            .nullableDouble("shift_terminal", \.shiftTerminal),
+        ]
     }
 
     /// Decodes a `scheduler_config.json` object.
@@ -171,8 +133,8 @@ public struct UniPCMultistepSchedulerConfiguration: SchedulerConfiguration {
             throw SchedulerError(
                 key: "solver_order", message: "solver_order must be between 1 and \(Self.maximumSolverOrder), not \(solverOrder)")
         }
-        try SolverValidation.thresholding(ratio: dynamicThresholdingRatio, maxValue: sampleMaxValue)
-        _ = try SigmaSpacing.from(karras: useKarrasSigmas, exponential: useExponentialSigmas, beta: useBetaSigmas)
+        try validateThresholding()
+        _ = try sigmaSpacing()
         if shiftTerminal != nil && !useFlowSigmas {
             throw SchedulerError(key: "shift_terminal", message: "shift_terminal is only supported with use_flow_sigmas")
         }
@@ -184,12 +146,5 @@ public struct UniPCMultistepSchedulerConfiguration: SchedulerConfiguration {
         }
         try SolverValidation.positive(flowShift, key: "flow_shift")
         try SolverValidation.stepsOffset(stepsOffset)
-    }
-
-    /// The noise schedule these options describe.
-    func noiseSchedule() throws(SchedulerError) -> NoiseSchedule {
-        try NoiseSchedule(
-            numTrainTimesteps: numTrainTimesteps, betaStart: betaStart, betaEnd: betaEnd,
-            betaSchedule: betaSchedule, trainedBetas: trainedBetas, rescaleBetasZeroSnr: rescaleBetasZeroSnr)
     }
 }
