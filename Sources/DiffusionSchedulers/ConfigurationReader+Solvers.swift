@@ -90,10 +90,13 @@ enum SolverValidation {
         }
     }
 
-    /// `steps_offset` ≥ 0.
+    /// `0 ≤ steps_offset ≤` the largest training table (larger offsets only overflow).
     static func stepsOffset(_ offset: Int) throws(SchedulerError) {
         guard offset >= 0 else {
             throw SchedulerError(key: "steps_offset", message: "steps_offset must not be negative, not \(offset)")
+        }
+        guard offset <= NoiseSchedule.maximumTrainTimesteps else {
+            throw SchedulerError(key: "steps_offset", message: "steps_offset must be at most \(NoiseSchedule.maximumTrainTimesteps), not \(offset)")
         }
     }
 

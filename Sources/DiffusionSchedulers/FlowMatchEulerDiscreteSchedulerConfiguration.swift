@@ -73,7 +73,13 @@ public struct FlowMatchEulerDiscreteSchedulerConfiguration: SchedulerConfigurati
         ConfigurationField(
             key: key,
             read: { config, reader throws(SchedulerError) in
-                if let v = try reader.nullableDouble(key) { config[keyPath: path] = v.map { Int($0) } }
+                guard let v = try reader.nullableDouble(key) else { return }
+                guard let length = v else { config[keyPath: path] = nil; return }
+                // Int(_:) traps outside Int's range or on NaN: a bad value is an error, not a crash.
+                guard length.isFinite, length >= 0, length <= 1e15, length == length.rounded() else {
+                    throw SchedulerError(key: key, message: "\(key) must be a whole, non-negative sequence length, not \(length)")
+                }
+                config[keyPath: path] = Int(length)
             },
             write: { $0[keyPath: path].map(ConfigValue.int) ?? .null })
     }

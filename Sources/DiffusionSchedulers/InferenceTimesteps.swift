@@ -13,6 +13,11 @@ enum InferenceTimesteps {
                 key: "num_inference_steps",
                 message: "num_inference_steps \(n) cannot be larger than num_train_timesteps \(t)")
         }
+        // An offset past T could only push timesteps out of the table (and overflow on the way).
+        guard stepsOffset >= 0, stepsOffset <= t else {
+            throw SchedulerError(
+                key: "steps_offset", message: "steps_offset must be between 0 and num_train_timesteps (\(t)), not \(stepsOffset)")
+        }
         let timesteps = spacing.ddpmTimesteps(numInferenceSteps: n, numTrainTimesteps: t, stepsOffset: stepsOffset)
         // Only `leading` adds the offset, and only it can push a timestep past T - 1, where
         // diffusers would fail later with an index error.
