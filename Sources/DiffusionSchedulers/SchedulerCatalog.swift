@@ -36,3 +36,18 @@ extension EulerAncestralDiscreteScheduler: NoiseScheduled {}
 extension HeunDiscreteScheduler: NoiseScheduled {}
 extension UniPCMultistepScheduler: NoiseScheduled {}
 extension LCMScheduler: NoiseScheduled {}
+
+/// A scheduler that samples along a table of noise levels σ chosen by `set_timesteps`
+/// (Karras, exponential, beta or interpolated sigmas, ending with the final sigma).
+public protocol SigmaScheduled: DiffusionScheduler {
+    /// The inference sigmas, one per timestep plus the final one.
+    var sigmas: [Float] { get }
+}
+
+extension DPMSolverMultistepScheduler: SigmaScheduled {}
+extension DPMSolverSinglestepScheduler: SigmaScheduled {}
+extension EulerDiscreteScheduler: SigmaScheduled {}
+extension EulerAncestralDiscreteScheduler: SigmaScheduled {}
+extension HeunDiscreteScheduler: SigmaScheduled {}
+extension UniPCMultistepScheduler: SigmaScheduled {}
+extension FlowMatchEulerDiscreteScheduler: SigmaScheduled {}

@@ -250,3 +250,40 @@ struct AxisLabelMathTests {
         #expect(html.contains("Line plot of \\bar\\alpha_t left (linear scale) against timestep"))
     }
 }
+
+@Suite("Inference schedules in directives")
+struct InferenceQuantityTests {
+    @Test("timesteps and inference_sigmas come from set_timesteps of any scheduler class")
+    func inferenceQuantities() throws {
+        let text = """
+        ```scheduler table
+        t: [0, 1, 9]
+        num_inference_steps: 10
+        columns:
+          - {label: leading, quantity: timesteps, scheduler: DDIM}
+          - {label: trailing, quantity: timesteps, scheduler: DDIM, timestep_spacing: trailing}
+          - {label: karras, quantity: inference_sigmas, scheduler: EulerDiscrete, use_karras_sigmas: true}
+        ```
+        """
+        let (page, diagnostics) = PageParser.parse(text: text, sourcePath: "i.md", displayPath: "content/i.md")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let records = try #require(page.directives.first?.records)
+        let leading = try DDIMScheduler(config: DDIMSchedulerConfiguration())
+        try leading.setTimesteps(10)
+        let trailing = try DDIMScheduler(config: DDIMSchedulerConfiguration(values: ["timestep_spacing": .string("trailing")]))
+        try trailing.setTimesteps(10)
+        let euler = try EulerDiscreteScheduler(config: EulerDiscreteSchedulerConfiguration(values: ["use_karras_sigmas": .bool(true)]))
+        try euler.setTimesteps(10)
+        #expect(records[0].values == [0, 1, 9].map { Double(leading.timesteps[$0]) })
+        #expect(records[1].values == [0, 1, 9].map { Double(trailing.timesteps[$0]) })
+        #expect(records[2].values == [0, 1, 9].map { Double(euler.sigmas[$0]) })
+    }
+
+    @Test("Without num_inference_steps, or on a scheduler without sigmas, the error says why")
+    func errors() {
+        let (_, d1) = TestSite.article("```scheduler plot\ny: timesteps\nscheduler: DDIM\n```\n")
+        #expect(d1.first?.message == "'timesteps' needs 'num_inference_steps', the argument of set_timesteps")
+        let (_, d2) = TestSite.article("```scheduler plot\ny: inference_sigmas\nscheduler: DDIM\nnum_inference_steps: 5\n```\n")
+        #expect(d2.first?.message == "DDIMScheduler has no inference sigmas; use 'timesteps'")
+    }
+}

@@ -219,6 +219,7 @@ struct QuantityEvaluator {
     private var cache: [String: NoiseSchedule] = [:]
 
     mutating func values(_ quantity: ScheduleQuantity, for spec: SchedulerSpec, diagnostics: inout [Diagnostic]) -> [Double]? {
+        if quantity.isInference { return inferenceValues(quantity, for: spec, diagnostics: &diagnostics) }
         let key = "\(spec.kind)|" + spec.values.keys.sorted().map { "\($0)=\(spec.values[$0]!)" }.joined(separator: ",")
         if let cached = cache[key] { return quantity.values(cached) }
         switch spec.makeSchedule() {
@@ -228,6 +229,32 @@ struct QuantityEvaluator {
         case let .failure(diagnostic):
             if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
             return nil
+        }
+    }
+
+    /// `timesteps` or `inference_sigmas` after `set_timesteps(num_inference_steps)`.
+    func inferenceValues(_ quantity: ScheduleQuantity, for spec: SchedulerSpec, diagnostics: inout [Diagnostic]) -> [Double]? {
+        guard let steps = spec.inferenceSteps else {
+            diagnostics.append(.error("directive.missing-key", "'\(quantity.rawValue)' needs 'num_inference_steps', the argument of set_timesteps", at: spec.location))
+            return nil
+        }
+        switch spec.makeScheduler() {
+        case let .failure(diagnostic):
+            if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+            return nil
+        case let .success(scheduler):
+            do {
+                try scheduler.setTimesteps(steps)
+            } catch {
+                diagnostics.append(spec.diagnostic(for: error))
+                return nil
+            }
+            if quantity == .timesteps { return scheduler.timestepValues }
+            guard let sigmas = (scheduler as? any SigmaScheduled)?.sigmas else {
+                diagnostics.append(.error("directive.scheduler", "\(spec.kind.className) has no inference sigmas; use 'timesteps'", at: spec.location))
+                return nil
+            }
+            return sigmas.map(Double.init)
         }
     }
 }

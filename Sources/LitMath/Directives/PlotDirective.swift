@@ -57,7 +57,9 @@ enum PlotDirective {
         var series: [PlotFigure.Series] = []
         for (label, spec, marked) in specs {
             guard let values = evaluator.values(quantity, for: spec, diagnostics: &diagnostics) else { continue }
-            if yScale == .log, let bad = values.firstIndex(where: { !($0 > 0) }) {
+            // The final inference sigma is 0 by construction (final_sigmas_type zero): no warning for it.
+            let checked = quantity == .inferenceSigmas && values.last == 0 ? Array(values.dropLast()) : values
+            if yScale == .log, let bad = checked.firstIndex(where: { !($0 > 0) }) {
                 diagnostics.append(.warning("directive.log-scale", "series '\(label)' has \(quantity.rawValue) = \(values[bad]) at t = \(bad); points that are not positive are left out of the log-scale plot",
                                             at: spec.location))
             }
@@ -65,7 +67,7 @@ enum PlotDirective {
         }
         guard series.count == specs.count else { return nil }
         return PlotFigure(title: title ?? "\(quantity.label) against t", caption: caption ?? title,
-                          xLabel: map.string("x_label", into: &diagnostics) ?? "timestep t",
+                          xLabel: map.string("x_label", into: &diagnostics) ?? (quantity.isInference ? "inference step" : "timestep t"),
                           yLabel: map.string("y_label", into: &diagnostics) ?? quantity.label,
                           xScale: xScale, yScale: yScale, series: series, id: id)
     }

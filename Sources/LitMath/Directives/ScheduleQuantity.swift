@@ -13,6 +13,13 @@ enum ScheduleQuantity: String, Sendable, CaseIterable {
     case snr
     case logSNR = "log_snr"
     case lambda
+    /// The timesteps `set_timesteps(num_inference_steps)` chooses, by step.
+    case timesteps
+    /// The inference sigmas of sigma-based schedulers, by step (one more than the steps).
+    case inferenceSigmas = "inference_sigmas"
+
+    /// Whether the quantity belongs to an inference schedule (needs `num_inference_steps`).
+    var isInference: Bool { self == .timesteps || self == .inferenceSigmas }
 
     /// Accepts the plural diffusers attribute names too (`betas`, `alphas_cumprod`).
     init?(name: String) {
@@ -35,6 +42,8 @@ enum ScheduleQuantity: String, Sendable, CaseIterable {
         case .snr: "SNR(t)"
         case .logSNR: "log-SNR log(ᾱ_t/(1−ᾱ_t))"
         case .lambda: "λ_t = log(α_t/σ_t)"
+        case .timesteps: "timestep"
+        case .inferenceSigmas: "σ"
         }
     }
 
@@ -50,6 +59,7 @@ enum ScheduleQuantity: String, Sendable, CaseIterable {
         case .snr: schedule.signalToNoiseRatios
         case .logSNR: schedule.logSNR
         case .lambda: schedule.lambdas
+        case .timesteps, .inferenceSigmas: []  // read from the scheduler, see `isInference`
         }
     }
 }

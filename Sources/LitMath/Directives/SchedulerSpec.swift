@@ -34,6 +34,8 @@ struct SchedulerSpec: Sendable {
     var kind: Kind = .ddpm
     var values: [String: ConfigValue] = [:]
     var locations: [String: SourceLocation] = [:]
+    /// `num_inference_steps`: the `set_timesteps` argument for inference quantities (not configuration).
+    var inferenceSteps: Int?
     /// Where the spec was written, for errors that name no key.
     var location: SourceLocation
 
@@ -70,6 +72,13 @@ struct SchedulerSpec: Sendable {
         for pair in map.pairs where !reserved.contains(pair.key) && pair.key != schedulerKey {
             // Unknown keys were reported by the directive's key check.
             guard SchedulerKeys.isConfigurationKey(pair.key) else { continue }
+            if pair.key == SchedulerKeys.inferenceSteps {
+                if let n = pair.value.int { spec.inferenceSteps = n } else {
+                    diagnostics.append(.error("directive.type", "'num_inference_steps' must be an integer", at: map.location(of: pair.value)))
+                }
+                spec.locations[pair.key] = map.place(pair.keyNode.mark)
+                continue
+            }
             if pair.key == "_class_name", let name = pair.value.string, let kind = Kind(name: name) {
                 spec.kind = kind
             }

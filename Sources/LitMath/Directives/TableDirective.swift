@@ -96,8 +96,11 @@ enum TableDirective {
 /// checked for typos without rejecting real `scheduler_config.json` keys.
 enum SchedulerKeys {
     static func isConfigurationKey(_ key: String) -> Bool {
-        key.hasPrefix("_") || SchedulerCatalog.allKeys.contains(key)
+        key.hasPrefix("_") || key == inferenceSteps || SchedulerCatalog.allKeys.contains(key)
     }
+
+    /// The `set_timesteps` argument, for the inference quantities.
+    static let inferenceSteps = "num_inference_steps"
 
     /// Every key of every scheduler class of DiffusionSchedulers.
     static var known: Set<String> { SchedulerCatalog.allKeys }
