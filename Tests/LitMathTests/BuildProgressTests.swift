@@ -8,7 +8,7 @@ import Testing
 struct BuildProgressTests {
     @Test("A slow build on a terminal shows its current step on one line, then erases it")
     func slowOnTerminal() throws {
-        let log = BuildTests.Log()
+        let log = TestLog()
         let progress = BuildProgress(isTerminal: true, delay: 0.5, write: { log.append($0) })
         progress.begin("parse 3 articles")
         #expect(log.value.isEmpty, "nothing before the delay")
@@ -28,14 +28,14 @@ struct BuildProgressTests {
 
     @Test("A quick build, or any build when the output is not a terminal, prints no progress")
     func quietOtherwise() throws {
-        let quick = BuildTests.Log()
+        let quick = TestLog()
         let fast = BuildProgress(isTerminal: true, delay: 5, write: { quick.append($0) })
         fast.begin("parse")
         fast.finish()
         Thread.sleep(forTimeInterval: 0.1)
         #expect(quick.value.isEmpty)
 
-        let piped = BuildTests.Log()
+        let piped = TestLog()
         let notTerminal = BuildProgress(isTerminal: false, delay: 0, write: { piped.append($0) })
         notTerminal.begin("parse")
         Thread.sleep(forTimeInterval: 0.4)

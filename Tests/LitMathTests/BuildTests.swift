@@ -6,15 +6,8 @@ import Testing
 struct BuildTests {
     static let good = ["index.md": "---\ntitle: Home\n---\n\nHello $x_t$.\n", "ddpm.md": "# DDPM\n\n```scheduler table\nt: [0]\ncolumns: [beta]\n```\n"]
 
-    final class Log: @unchecked Sendable {
-        private let lock = NSLock()
-        private var text = ""
-        func append(_ s: String) { lock.lock(); text += s; lock.unlock() }
-        var value: String { lock.lock(); defer { lock.unlock() }; return text }
-    }
-
     func build(_ content: URL, _ output: URL) -> (status: Int32, log: String) {
-        let log = Log()
+        let log = TestLog()
         let status = BuildAction(content: content, output: output, log: { log.append($0) }).run()
         return (status, log.value)
     }

@@ -39,7 +39,7 @@ struct BuiltSiteTrait: SuiteTrait, TestScoping {
         let root = try TestSite.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let output = root.appendingPathComponent("site")
-        let log = BuildTests.Log()
+        let log = TestLog()
         let status = BuildAction(content: TestSite.packageRoot.appendingPathComponent("content"), output: output,
                                  log: { log.append($0) }).run()
         guard status == 0 else { throw BuiltSite.BuildFailure(log: log.value) }

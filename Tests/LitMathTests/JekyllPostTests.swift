@@ -61,7 +61,7 @@ struct JekyllPostTests {
         let root = try TestSite.temporaryDirectory()
         let content = root.appendingPathComponent("content"), site = root.appendingPathComponent("site")
         try TestSite.write(["2024-05-01-forward-process.md": post, "index.md": "# Posts\n\n- [前向过程](2024-05-01-forward-process.md)\n"], to: content)
-        let log = BuildTests.Log()
+        let log = TestLog()
         let status = BuildAction(content: content, output: site, log: { log.append($0) }).run()
         return (root, site, status, log.value)
     }

@@ -13,7 +13,7 @@ struct ServeTests {
     final class Fixture {
         let root: URL
         let content: URL
-        let log = BuildTests.Log()
+        let log = TestLog()
         var server: PreviewServer!
 
         init(files: [String: String] = ["index.md": ServeTests.index, "ddpm.md": ServeTests.ddpm], output: Bool = false) throws {
@@ -196,7 +196,7 @@ struct ServeTests {
         let probe = try HTTPServer(port: 0) { _ in .text(200, "") }
         let port = probe.port
         probe.stop()
-        let log = BuildTests.Log()
+        let log = TestLog()
         let action = ServeAction(content: root.appendingPathComponent("nope"), port: port, log: { log.append($0) })
         #expect {
             try action.start()

@@ -43,7 +43,7 @@ struct SiteFeatureTests {
                             "_notes/todo.txt": "x", "_expected/index.txt": "x", "deep/_private/x.txt": "x"], to: content)
         let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0xFF])
         try png.write(to: content.appendingPathComponent("img/logo.png"))
-        let log = BuildTests.Log()
+        let log = TestLog()
         let status = BuildAction(content: content, output: root.appendingPathComponent("site"), log: { log.append($0) }).run()
         #expect(status == 0, "\(log.value)")
         let site = try TestSite.snapshot(root.appendingPathComponent("site"))

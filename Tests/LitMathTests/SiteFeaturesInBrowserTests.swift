@@ -71,7 +71,7 @@ struct SiteFeaturesInBrowserTests {
         defer { try? FileManager.default.removeItem(at: root) }
         try TestSite.write(["index.md": "# Home\n\nStart here.\n", "guide/deep.md": "# Deep\n\n## Hidden treasure\n\nA unique word: quokka.\n"],
                            to: root.appendingPathComponent("content"))
-        let log = BuildTests.Log()
+        let log = TestLog()
         #expect(BuildAction(content: root.appendingPathComponent("content"), output: root.appendingPathComponent("site"), log: { log.append($0) }).run() == 0, "\(log.value)")
         try Browser.with { browser in
             let tab = try browser.open(root.appendingPathComponent("site/guide/deep.html"))

@@ -69,19 +69,9 @@ enum TestSite {
         }
     }
 
-    /// Every file under `directory` with its bytes, by relative path.
+    /// Every file under `directory` with its bytes, by relative path (what `check` compares).
     static func snapshot(_ directory: URL) throws -> [String: Data] {
-        var result: [String: Data] = [:]
-        let root = directory.standardizedFileURL.resolvingSymlinksInPath().path
-        guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else { return [:] }
-        for case let url as URL in enumerator {
-            var isDirectory: ObjCBool = false
-            let resolved = url.standardizedFileURL.resolvingSymlinksInPath()
-            if FileManager.default.fileExists(atPath: resolved.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                result[String(resolved.path.dropFirst(root.count + 1))] = FileManager.default.contents(atPath: resolved.path)
-            }
-        }
-        return result
+        try CheckAction.snapshot(directory)
     }
 }
 
@@ -108,4 +98,12 @@ extension String {
                 .replacingOccurrences(of: "&amp;", with: "&")
         }
     }
+}
+
+/// Collects what an action logs, from any thread.
+final class TestLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+    func append(_ s: String) { lock.lock(); text += s; lock.unlock() }
+    var value: String { lock.lock(); defer { lock.unlock() }; return text }
 }

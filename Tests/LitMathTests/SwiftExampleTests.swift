@@ -4,13 +4,6 @@ import Testing
 
 @Suite("Runnable Swift examples")
 struct SwiftExampleTests {
-    final class Log: @unchecked Sendable {
-        private let lock = NSLock()
-        private var text = ""
-        func append(_ s: String) { lock.lock(); text += s; lock.unlock() }
-        var value: String { lock.lock(); defer { lock.unlock() }; return text }
-    }
-
     static func article(code: String, output: String) -> String {
         "# Example\n\nIntro.\n\n```swift example\n\(code)\n```\n\n```output\n\(output)\n```\n"
     }
@@ -37,7 +30,7 @@ struct SwiftExampleTests {
         let content = root.appendingPathComponent("content"), site = root.appendingPathComponent("site")
         let work = TestSite.packageRoot.appendingPathComponent(".build/litmath-test-examples")
         func check() -> (Int32, String) {
-            let log = Log()
+            let log = TestLog()
             let status = CheckAction(content: content, output: site, examplesDirectory: work, packageRoot: TestSite.packageRoot,
                                      log: { log.append($0) }).run()
             return (status, log.value)

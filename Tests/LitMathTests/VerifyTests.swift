@@ -36,13 +36,6 @@ struct VerifyTests {
     ```
     """
 
-    final class Log: @unchecked Sendable {
-        private let lock = NSLock()
-        private var text = ""
-        func append(_ s: String) { lock.lock(); text += s; lock.unlock() }
-        var value: String { lock.lock(); defer { lock.unlock() }; return text }
-    }
-
     struct Project {
         let root: URL
         var content: URL { root.appendingPathComponent("content") }
@@ -54,17 +47,17 @@ struct VerifyTests {
         }
 
         func build() -> (Int32, String) {
-            let log = Log()
+            let log = TestLog()
             return (BuildAction(content: content, output: site, log: { log.append($0) }).run(), log.value)
         }
 
         func check() -> (Int32, String) {
-            let log = Log()
+            let log = TestLog()
             return (CheckAction(content: content, output: site, log: { log.append($0) }).run(), log.value)
         }
 
         func bless(environment: [String: String] = [:], force: Bool = false) -> (Int32, String) {
-            let log = Log()
+            let log = TestLog()
             return (BlessAction(content: content, force: force, environment: environment, log: { log.append($0) }).run(), log.value)
         }
 
