@@ -283,9 +283,12 @@ public struct SiteBuilder: Sendable {
         for finding in findings {
             let page = pages.first { $0.displayPath == finding.article }
             // Every place the link is written; else a search of the source for it.
-            let written = page.map { $0.locations(ofLinkIn: finding.message) } ?? []
-            let location = page.flatMap { Self.locate(finding.message, in: report.sources[$0.displayPath] ?? "", file: $0.displayPath) }
-            for at in written.isEmpty ? [location ?? SourceLocation(file: finding.article, line: 1, column: 1)] : written {
+            var written = page.map { $0.locations(ofLinkIn: finding.message) } ?? []
+            if written.isEmpty {
+                written = [page.flatMap { Self.locate(finding.message, in: report.sources[$0.displayPath] ?? "", file: $0.displayPath) }
+                    ?? SourceLocation(file: finding.article, line: 1, column: 1)]
+            }
+            for at in written {
                 report.diagnostics.append(.error("link.broken", finding.message, at: at))
             }
         }
