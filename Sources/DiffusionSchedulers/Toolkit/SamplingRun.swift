@@ -78,23 +78,44 @@ extension GaussianMixture {
 }
 
 extension GaussianMixture {
-    /// Runs any variance-preserving scheduler of this library (DDPM, DDIM, DPM-Solver multistep) from
-    /// `start` for `steps` inference steps with this mixture's exact model.
+    /// Runs a scheduler of this library from `start` for `steps` inference steps with this mixture's exact
+    /// model: DDPM, DDIM, DPM-Solver multistep and singlestep, UniPC (variance preserving), Euler,
+    /// Euler ancestral and Heun (variance exploding) and flow-matching Euler.
     ///
-    /// At each step the model returns the scheduler's `prediction_type` at the noise level the
-    /// scheduler assumes for its sample: ᾱ of the integer timestep for DDPM and DDIM, the step's sigma
-    /// for DPM-Solver. So the measured error is the solver's alone, even where DPM-Solver rounds
-    /// Karras, exponential, Lu or beta sigmas to integer timesteps (with the default `linspace`
-    /// timesteps the two levels coincide). `start` is x_T itself (these schedulers' `init_noise_sigma`
-    /// is 1). Stochastic schedulers (DDPM, SDE variants of DPM-Solver) draw their noise from
-    /// `generator`. Flow-sigma configurations and sigma-space schedulers (Euler, Heun, flow matching) throw.
+    /// `start` is x_T ~ N(0, I) as a pipeline draws it; the run begins from x_T·`init_noise_sigma` in the
+    /// scheduler's own coordinates, which is what `SamplingRun.start` records: x_VP for the
+    /// variance-preserving schedulers, x_VP/α = x₀ + σ·ε for the Euler family (level α = 1, σ = the
+    /// scheduler's sigma), (1 − σ)·x₀ + σ·ε for flow matching. `states`, `startLevel` and `endLevel`
+    /// are all in those coordinates, so ``SamplingRun/error(against:referenceSteps:)`` is the distance
+    /// to the exact probability-flow ODE solution from the same start; with a final sigma of 0 (the
+    /// default everywhere) the end level is α = 1, σ = 0 and the samples are in data space.
+    ///
+    /// At each model call the model returns the scheduler's `prediction_type` (`flow_prediction` for
+    /// flow matching) for `scaleModelInput` of the sample, at the noise level the scheduler assumes
+    /// for it: ᾱ of the integer timestep for DDPM and DDIM, the call's sigma otherwise (for the Euler
+    /// family the scaled input x/√(σ² + 1) is the variance-preserving sample of that sigma; Heun's
+    /// second call of a step sees the sigma it stepped to). So the measured error is the solver's
+    /// alone, even where a schedule rounds Karras, exponential, Lu or beta sigmas to timesteps.
+    /// Stochastic schedulers (DDPM, Euler ancestral, SDE variants of DPM-Solver) draw their noise from
+    /// `generator`; their samples do not converge to the probability-flow solution.
+    ///
+    /// Throws for `use_flow_sigmas` in the DPM-Solver family and UniPC, for `invert_sigmas` and
+    /// `use_dynamic_shifting` in flow matching, and for LCM, whose model is a consistency function
+    /// (the exact one would be the probability-flow solution itself) and whose every step re-noises
+    /// with fresh noise, so its samples are not comparable with one probability-flow trajectory.
     public func sample(
         scheduler: any DiffusionScheduler, steps: Int, start: Tensor, generator: TorchGenerator? = nil
     ) throws(SchedulerError) -> SamplingRun {
-        guard case .string(let predictionName)? = scheduler.configValues["prediction_type"],
-              let target = DenoiserTarget(rawValue: predictionName)
-        else {
-            throw SchedulerError(key: "prediction_type", message: "the scheduler's prediction_type has no exact denoiser")
+        let target: DenoiserTarget
+        if scheduler is FlowMatchEulerDiscreteScheduler {
+            target = .flow
+        } else {
+            guard case .string(let predictionName)? = scheduler.configValues["prediction_type"],
+                  let named = DenoiserTarget(rawValue: predictionName)
+            else {
+                throw SchedulerError(key: "prediction_type", message: "the scheduler's prediction_type has no exact denoiser")
+            }
+            target = named
         }
         _ = try points(of: start, key: "start")
         try scheduler.setTimesteps(steps)
@@ -102,8 +123,10 @@ extension GaussianMixture {
         guard !timesteps.isEmpty else {
             throw SchedulerError(key: "num_inference_steps", message: "the scheduler produced no timesteps")
         }
-        // levels[i] is the level of the sample entering step i; levels[timesteps.count] that of the result.
+        // levels[i] is the level of the sample entering model call i, in the scheduler's coordinates;
+        // levels[timesteps.count] that of the result. modelLevels[i] is the level of scaleModelInput's output.
         var levels: [NoiseLevel] = []
+        var modelLevels: [NoiseLevel]? = nil
         switch scheduler {
         case let s as DDPMScheduler:
             for t in s.timesteps { levels.append(try .variancePreserving(alphaCumprod: Double(s.alphasCumprod[t]))) }
@@ -111,34 +134,67 @@ extension GaussianMixture {
         case let s as DDIMScheduler:
             for t in s.timesteps { levels.append(try .variancePreserving(alphaCumprod: Double(s.alphasCumprod[t]))) }
             levels.append(try .variancePreserving(alphaCumprod: Double(s.finalAlphaCumprod)))
-        case let s as DPMSolverMultistepScheduler:
-            if s.config.useFlowSigmas {
+        case is DPMSolverMultistepScheduler, is DPMSolverSinglestepScheduler, is UniPCMultistepScheduler:
+            if case .bool(true)? = scheduler.configValues["use_flow_sigmas"] {
                 throw SchedulerError(
                     key: "use_flow_sigmas", message: "exact sampling runs do not support use_flow_sigmas yet")
             }
             // VE sigmas σ (0 with final_sigmas_type 'zero'): α = 1/√(1 + σ²), σ_vp = σ·α.
-            for sigma in s.sigmas.map(Double.init) {
-                let alpha = 1 / (1 + sigma * sigma).squareRoot()
-                levels.append(try NoiseLevel(alpha: alpha, sigma: sigma * alpha))
+            for sigma in (scheduler as! any SigmaScheduled).sigmas.map(Double.init) {
+                levels.append(try Self.variancePreservingLevel(varianceExplodingSigma: sigma))
             }
+        case is EulerDiscreteScheduler, is EulerAncestralDiscreteScheduler, is HeunDiscreteScheduler:
+            // The sample is x_VP/α = x₀ + σ·ε; the model sees x/√(σ² + 1), the VP sample of the same σ.
+            let sigmas = (scheduler as! any SigmaScheduled).sigmas.map(Double.init)
+            for sigma in sigmas {
+                guard sigma.isFinite, sigma >= 0 else {
+                    throw SchedulerError(key: "sigmas", message: "the scheduler's sigma \(sigma) is not a finite number ≥ 0")
+                }
+                levels.append(NoiseLevel(uncheckedAlpha: 1, sigma: sigma))
+            }
+            modelLevels = try sigmas.map { (sigma: Double) throws(SchedulerError) -> NoiseLevel in
+                try Self.variancePreservingLevel(varianceExplodingSigma: sigma)
+            }
+        case let s as FlowMatchEulerDiscreteScheduler:
+            if s.config.invertSigmas {
+                throw SchedulerError(
+                    key: "invert_sigmas", message: "exact sampling runs do not support invert_sigmas (sigmas that rise to 1)")
+            }
+            for sigma in s.sigmas { levels.append(try .flowMatching(sigma: Double(sigma))) }
+        case is LCMScheduler:
+            throw SchedulerError(
+                key: "scheduler",
+                message: "exact sampling runs do not support LCMScheduler: its model is a consistency function, not a denoiser, and each step re-noises with fresh noise, so its samples do not follow one probability-flow trajectory")
         default:
             throw SchedulerError(
                 key: "scheduler",
-                message: "exact sampling runs support DDPM, DDIM and DPMSolverMultistep, not \(type(of: scheduler).className)")
+                message: "exact sampling runs do not support \(type(of: scheduler).className)")
         }
         guard levels.count == timesteps.count + 1 else {
             throw SchedulerError(key: "scheduler", message: "the scheduler's sigmas do not match its timesteps")
         }
-        var states = [start]
+        let initNoiseSigma = scheduler.initNoiseSigma
+        let initial = initNoiseSigma == 1
+            ? start : Tensor(uncheckedShape: start.shape, scalars: start.scalars.map { $0 * initNoiseSigma })
+        var states = [initial]
         states.reserveCapacity(timesteps.count + 1)
-        var x = start
+        var x = initial
         for (i, t) in timesteps.enumerated() {
             let input = try scheduler.scaleModelInput(x, timestep: t)
-            let output = try predict(target, sample: input, level: levels[i])
+            let output = try predict(target, sample: input, level: modelLevels?[i] ?? levels[i])
             x = try scheduler.step(modelOutput: output, timestep: t, sample: x, generator: generator).prevSample
             states.append(x)
         }
         return SamplingRun(
-            start: start, startLevel: levels[0], endLevel: levels[timesteps.count], timesteps: timesteps, states: states)
+            start: initial, startLevel: levels[0], endLevel: levels[timesteps.count], timesteps: timesteps, states: states)
+    }
+
+    /// The variance-preserving level α = 1/√(1 + σ²), σ_vp = σ·α of a variance-exploding sigma.
+    static func variancePreservingLevel(varianceExplodingSigma sigma: Double) throws(SchedulerError) -> NoiseLevel {
+        guard sigma.isFinite, sigma >= 0 else {
+            throw SchedulerError(key: "sigmas", message: "the scheduler's sigma \(sigma) is not a finite number ≥ 0")
+        }
+        let alpha = 1 / (1 + sigma * sigma).squareRoot()
+        return try NoiseLevel(alpha: alpha, sigma: sigma * alpha)
     }
 }

@@ -16,7 +16,7 @@ import Yams
 /// seed: 1
 /// metric: ode_error            # or: wasserstein
 /// ```
-/// Every sampler starts from the same seeded noise. `ode_error` is the mean distance of the
+/// Every sampler starts from the same seeded noise (times `init_noise_sigma`, as a pipeline scales it). `ode_error` is the mean distance of the
 /// final samples to the exact probability-flow ODE solution from the same start; `wasserstein`
 /// compares the final samples with fresh samples of the data (1-D Wasserstein, sliced in 2-D).
 /// The page shows the error against model evaluations on log–log axes, with each sampler's
@@ -127,7 +127,9 @@ enum ExperimentDirective {
                     } else {
                         // The exact solution depends only on where the run starts and ends; runs of
                         // different samplers often share both, so each reference ODE is solved once.
-                        let key = "\(run.startLevel.alpha),\(run.startLevel.sigma)|\(run.endLevel.alpha),\(run.endLevel.sigma)"
+                        // Variance-exploding samplers start from the noise times their init_noise_sigma,
+                        // so the start points are part of the key as well as the levels.
+                        let key = "\(run.startLevel.alpha),\(run.startLevel.sigma)|\(run.endLevel.alpha),\(run.endLevel.sigma)|\(run.start.scalars.hashValue)"
                         let exact: Tensor
                         if let known = references[key] { exact = known } else {
                             exact = try run.exactSolution(mixture)
