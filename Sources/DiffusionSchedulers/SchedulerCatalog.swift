@@ -3,18 +3,8 @@
 /// `scheduler_config.json` key.
 public enum SchedulerCatalog {
     /// The configuration keys of each scheduler class this library implements, by diffusers class name.
-    public static let keysByClassName: [String: [String]] = [
-        DDPMSchedulerConfiguration.className: DDPMSchedulerConfiguration.keys,
-        DDIMSchedulerConfiguration.className: DDIMSchedulerConfiguration.keys,
-        DPMSolverMultistepSchedulerConfiguration.className: DPMSolverMultistepSchedulerConfiguration.keys,
-        DPMSolverSinglestepSchedulerConfiguration.className: DPMSolverSinglestepSchedulerConfiguration.keys,
-        EulerDiscreteSchedulerConfiguration.className: EulerDiscreteSchedulerConfiguration.keys,
-        EulerAncestralDiscreteSchedulerConfiguration.className: EulerAncestralDiscreteSchedulerConfiguration.keys,
-        HeunDiscreteSchedulerConfiguration.className: HeunDiscreteSchedulerConfiguration.keys,
-        UniPCMultistepSchedulerConfiguration.className: UniPCMultistepSchedulerConfiguration.keys,
-        LCMSchedulerConfiguration.className: LCMSchedulerConfiguration.keys,
-        FlowMatchEulerDiscreteSchedulerConfiguration.className: FlowMatchEulerDiscreteSchedulerConfiguration.keys,
-    ]
+    public static let keysByClassName: [String: [String]] =
+        Dictionary(uniqueKeysWithValues: SchedulerFactory.builders.map { ($0.name, $0.keys) })
 
     /// Every configuration key of every scheduler class.
     public static let allKeys: Set<String> = Set(keysByClassName.values.joined())

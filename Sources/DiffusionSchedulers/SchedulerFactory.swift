@@ -24,41 +24,42 @@ public enum SchedulerFactory {
         return try make(className: name, config: values)
     }
 
-    private struct Builder: Sendable {
+    /// One scheduler class: its name, its configuration keys and how to build it.
+    struct Builder: Sendable {
         let name: String
+        let keys: [String]
         let make: @Sendable ([String: ConfigValue]) throws(SchedulerError) -> any DiffusionScheduler
+
+        init<S: ConfiguredScheduler>(_: S.Type) {
+            name = S.Configuration.className
+            keys = S.Configuration.keys
+            make = { values throws(SchedulerError) in try S(config: S.Configuration(values: values)) }
+        }
     }
 
-    private static let builders: [Builder] = [
-        Builder(name: DDPMSchedulerConfiguration.className) { values throws(SchedulerError) in
-            try DDPMScheduler(config: DDPMSchedulerConfiguration(values: values))
-        },
-        Builder(name: DDIMSchedulerConfiguration.className) { values throws(SchedulerError) in
-            try DDIMScheduler(config: DDIMSchedulerConfiguration(values: values))
-        },
-        Builder(name: DPMSolverMultistepSchedulerConfiguration.className) { values throws(SchedulerError) in
-            try DPMSolverMultistepScheduler(config: DPMSolverMultistepSchedulerConfiguration(values: values))
-        },
-        Builder(name: DPMSolverSinglestepSchedulerConfiguration.className) { values throws(SchedulerError) in
-            try DPMSolverSinglestepScheduler(config: DPMSolverSinglestepSchedulerConfiguration(values: values))
-        },
-        Builder(name: EulerDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
-            try EulerDiscreteScheduler(config: EulerDiscreteSchedulerConfiguration(values: values))
-        },
-        Builder(name: EulerAncestralDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
-            try EulerAncestralDiscreteScheduler(config: EulerAncestralDiscreteSchedulerConfiguration(values: values))
-        },
-        Builder(name: HeunDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
-            try HeunDiscreteScheduler(config: HeunDiscreteSchedulerConfiguration(values: values))
-        },
-        Builder(name: UniPCMultistepSchedulerConfiguration.className) { values throws(SchedulerError) in
-            try UniPCMultistepScheduler(config: UniPCMultistepSchedulerConfiguration(values: values))
-        },
-        Builder(name: LCMSchedulerConfiguration.className) { values throws(SchedulerError) in
-            try LCMScheduler(config: LCMSchedulerConfiguration(values: values))
-        },
-        Builder(name: FlowMatchEulerDiscreteSchedulerConfiguration.className) { values throws(SchedulerError) in
-            try FlowMatchEulerDiscreteScheduler(config: FlowMatchEulerDiscreteSchedulerConfiguration(values: values))
-        },
+    /// Every class of the library, once: the factory builds from it and the catalog lists it.
+    static let builders: [Builder] = [
+        Builder(DDPMScheduler.self), Builder(DDIMScheduler.self),
+        Builder(DPMSolverMultistepScheduler.self), Builder(DPMSolverSinglestepScheduler.self),
+        Builder(EulerDiscreteScheduler.self), Builder(EulerAncestralDiscreteScheduler.self),
+        Builder(HeunDiscreteScheduler.self), Builder(UniPCMultistepScheduler.self),
+        Builder(LCMScheduler.self), Builder(FlowMatchEulerDiscreteScheduler.self),
     ]
 }
+
+/// A scheduler built from its own configuration type (the factory's way to build any class).
+protocol ConfiguredScheduler: DiffusionScheduler {
+    associatedtype Configuration: SchedulerConfiguration
+    init(config: Configuration) throws(SchedulerError)
+}
+
+extension DDPMScheduler: ConfiguredScheduler {}
+extension DDIMScheduler: ConfiguredScheduler {}
+extension DPMSolverMultistepScheduler: ConfiguredScheduler {}
+extension DPMSolverSinglestepScheduler: ConfiguredScheduler {}
+extension EulerDiscreteScheduler: ConfiguredScheduler {}
+extension EulerAncestralDiscreteScheduler: ConfiguredScheduler {}
+extension HeunDiscreteScheduler: ConfiguredScheduler {}
+extension UniPCMultistepScheduler: ConfiguredScheduler {}
+extension LCMScheduler: ConfiguredScheduler {}
+extension FlowMatchEulerDiscreteScheduler: ConfiguredScheduler {}
