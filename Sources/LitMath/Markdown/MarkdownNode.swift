@@ -93,3 +93,23 @@ extension Array where Element == MarkdownInline {
         }.joined()
     }
 }
+
+extension Array where Element == MarkdownBlock {
+    /// Every code block, in document order, including those inside block quotes, callouts and
+    /// list items: (info string, code, line, column) — the one walk the code-block readers share.
+    var codeBlocks: [(info: String, literal: String, line: Int, column: Int)] {
+        var result: [(info: String, literal: String, line: Int, column: Int)] = []
+        func visit(_ blocks: [MarkdownBlock]) {
+            for block in blocks {
+                switch block {
+                case let .codeBlock(info, literal, line, column): result.append((info, literal, line, column))
+                case let .blockQuote(children), let .callout(_, _, children): visit(children)
+                case let .list(_, _, _, items): items.forEach(visit)
+                default: continue
+                }
+            }
+        }
+        visit(self)
+        return result
+    }
+}

@@ -61,23 +61,9 @@ public enum CodeHighlighter {
     /// The highlightable code blocks of some Markdown blocks, in document order (directive blocks
     /// excluded: they become figures).
     static func requests(in blocks: [MarkdownBlock], restore: (String) -> String) -> [Request] {
-        var result: [Request] = []
-        func visit(_ blocks: [MarkdownBlock]) {
-            for block in blocks {
-                switch block {
-                case let .codeBlock(info, literal, _, _):
-                    guard !info.hasPrefix("scheduler"), let language = Language(info: info) else { continue }
-                    result.append(Request(language: language, code: restore(literal)))
-                case let .blockQuote(children):
-                    visit(children)
-                case let .list(_, _, _, items):
-                    items.forEach(visit)
-                default:
-                    continue
-                }
-            }
+        blocks.codeBlocks.compactMap { block in
+            guard !block.info.hasPrefix("scheduler"), let language = Language(info: block.info) else { return nil }
+            return Request(language: language, code: restore(block.literal))
         }
-        visit(blocks)
-        return result
     }
 }

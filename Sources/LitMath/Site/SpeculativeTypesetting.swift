@@ -90,21 +90,9 @@ final class SpeculativeTypesetting: @unchecked Sendable {
                 break
             }
         }
-        func visit(_ blocks: [MarkdownBlock]) {
-            for block in blocks {
-                switch block {
-                case let .codeBlock(info, literal, _, _) where info.hasPrefix("scheduler"):
-                    if let node = try? Yams.compose(yaml: literal) { collect(node) }
-                case let .blockQuote(children), let .callout(_, _, children):
-                    visit(children)
-                case let .list(_, _, _, items):
-                    items.forEach(visit)
-                default:
-                    continue
-                }
-            }
+        for block in blocks.codeBlocks where block.info.hasPrefix("scheduler") {
+            if let node = try? Yams.compose(yaml: block.literal) { collect(node) }
         }
-        visit(blocks)
         return strings
     }
 }
