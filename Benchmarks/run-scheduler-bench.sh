@@ -10,9 +10,10 @@
 # The Swift library is built as a user gets it (release, baseline target). Its kernels pick the
 # best instruction set at run time; the program runs with that choice, with
 # DIFFUSION_SCHEDULERS_CPU=portable and, on AVX-512 machines, with avx2, side by side.
-# The C floors are one fused pass out = a*x + b*y (2 loads, 1 store) and a pass with the traffic
-# of a step with separate outputs (2 loads, 2 stores: it also writes pred_original_sample), each
-# built with gcc -O3 and with -march=native.
+# The C floors (c_floor.c) are fused passes built with gcc -O3 and with -march=native: the generic
+# out = a*x + b*y (2 loads, 1 store), and for each step a pass with that step's own memory traffic
+# (the buffers diffusers' algorithm must read and write: e.g. 5 loads and 3 stores for a UniPC
+# step with corrector), the column "own" and the ratio swift/own.
 #
 # Everything runs on one thread. Prints medians (microseconds) and the ratios Swift/C floor and
 # diffusers/Swift. The machine may be shared: compare medians from one run, rerun if noisy.
@@ -71,25 +72,35 @@ names = ["ddim_step_eta0", "ddim_step_eta0_alloc", "ddim_step_eta0_inplace", "dd
          "ddpm_step_inplace", "randn", "ddim_loop_50", "ddpm_loop_50"]
 # The solver cases (SolverBenchmarks.swift, diffusers_solver_bench.py): mean step over a 20-step schedule.
 solver_names = ["dpmpp_2m_step", "dpmpp_2m_step_inplace", "euler_step", "euler_step_inplace", "unipc_step",
-                "flow_euler_step", "flow_euler_step_inplace"]
+                "unipc_step_inplace", "flow_euler_step", "flow_euler_step_inplace"]
 names += solver_names
 py_name_solvers = {"dpmpp_2m_step_inplace": "dpmpp_2m_step", "euler_step_inplace": "euler_step",
-                   "flow_euler_step_inplace": "flow_euler_step"}
+                   "unipc_step_inplace": "unipc_step", "flow_euler_step_inplace": "flow_euler_step"}
 # diffusers has one form, which allocates; every Swift form compares with it.
 py_name = {"ddim_step_eta0_alloc": "ddim_step_eta0", "ddim_step_eta0_inplace": "ddim_step_eta0",
            "ddpm_step_alloc": "ddpm_step", "ddpm_step_inplace": "ddpm_step", **py_name_solvers}
+# Each step's own floor: the C pass with the same loads and stores (c_floor.c).
+own_floor = {
+    "ddim_step_eta0": "c_floor_2in2out", "ddim_step_eta0_alloc": "c_floor_2in2out",
+    "ddim_step_eta0_inplace": "c_floor_axpy_inplace", "ddpm_step": "c_floor_2in2out",
+    "ddpm_step_alloc": "c_floor_2in2out", "ddpm_step_inplace": "c_floor_axpy_inplace",
+    "dpmpp_2m_step": "c_floor_3in2out", "dpmpp_2m_step_inplace": "c_floor_3in2out_inplace",
+    "euler_step": "c_floor_2in2out", "euler_step_inplace": "c_floor_axpy_inplace",
+    "unipc_step": "c_floor_5in3out", "unipc_step_inplace": "c_floor_5in3out_inplace",
+    "flow_euler_step": "c_floor_axpby", "flow_euler_step_inplace": "c_floor_axpy_inplace",
+}
 swift_col = f"swift {level} us"
-print("ratios: swift/C and swift/Cnat against the a*x+b*y floor (gcc -O3, -march=native);")
-print("        swift/IO against the native 2-in-2-out floor, the memory traffic a step must do")
+print("ratios: swift/C and swift/Cnat against the generic a*x+b*y floor (gcc -O3, -march=native);")
+print("        swift/own against the step's own-traffic floor (-march=native, column 'own us')")
 avx2_col = f" {'avx2 us':>9}" if avx2 else ""
-print(f"{'benchmark':22} {'shape':13} {swift_col:>17}{avx2_col} {'portable us':>12} {'swift/C':>8} {'swift/Cnat':>10}"
-      f" {'swift/IO':>8} {'diffusers us':>13} {'diffusers/swift':>16}")
+print(f"{'benchmark':24} {'shape':13} {swift_col:>17}{avx2_col} {'portable us':>12} {'swift/C':>8} {'swift/Cnat':>10}"
+      f" {'own us':>7} {'swift/own':>9} {'diffusers us':>13} {'diffusers/swift':>16}")
 for shape in shapes:
     floor, native = c.get(("c_floor_axpby", shape)), cn.get(("c_floor_axpby", shape))
-    io, io_native = c.get(("c_floor_2in2out", shape)), cn.get(("c_floor_2in2out", shape))
     pad = " " * len(avx2_col)
-    print(f"{'C floor a*x+b*y':22} {shape:13} {'gcc -O3:':>17}{pad} {floor:12.2f} {'-march=native:':>19} {native:8.2f}")
-    print(f"{'C floor 2 in, 2 out':22} {shape:13} {'gcc -O3:':>17}{pad} {io:12.2f} {'-march=native:':>19} {io_native:8.2f}")
+    for fname in sorted({v for v in own_floor.values()}, key=list(own_floor.values()).index):
+        print(f"{fname:24} {shape:13} {'gcc -O3:':>17}{pad} {c.get((fname, shape), 0):12.2f}"
+              f" {'-march=native:':>19} {cn.get((fname, shape), 0):8.2f}")
     for name in names:
         if (name, shape) not in s:
             continue
@@ -98,10 +109,12 @@ for shape in shapes:
         steps = name.startswith("ddim_step") or name.startswith("ddpm_step") or name in solver_names
         ratio = f"{us / floor:8.2f}" if floor and steps else f"{'':8}"
         ratio_n = f"{us / native:10.2f}" if native and steps else f"{'':10}"
-        ratio_io = f"{us / io_native:8.2f}" if io_native and steps else f"{'':8}"
+        own = cn.get((own_floor.get(name, ""), shape))
+        own_us = f"{own:7.2f}" if own and steps else f"{'':7}"
+        ratio_own = f"{us / own:9.2f}" if own and steps else f"{'':9}"
         py = p.get((py_name.get(name, name), shape))
         pys = f"{py:13.1f}" if py else f"{'-':>13}"
         speed = f"{py / us:15.1f}x" if py else f"{'-':>16}"
         a2 = f" {avx2[(name, shape)]:9.2f}" if avx2 else ""
-        print(f"{name:22} {shape:13} {us:17.2f}{a2} {pus:12.2f} {ratio} {ratio_n} {ratio_io} {pys} {speed}")
+        print(f"{name:24} {shape:13} {us:17.2f}{a2} {pus:12.2f} {ratio} {ratio_n} {own_us} {ratio_own} {pys} {speed}")
 PY

@@ -108,7 +108,10 @@ def timesteps_json(ts):
 
 def build(case):
     cls = CLASSES[case["scheduler"]]
-    return cls(**case["config"])
+    kwargs = dict(case["config"])
+    if "solver_p" in case:  # UniPC's external predictor: {"scheduler": class name, "config": {...}}
+        kwargs["solver_p"] = build(case["solver_p"])
+    return cls(**kwargs)
 
 
 def call_set_timesteps(s, call):
@@ -669,6 +672,17 @@ def unipc_loops():
                   "call": {"num_inference_steps": 25}, "record": record})
     for n in (10, 20, 50):
         cases.append({"scheduler": UNIPC, "config": SD, "call": {"num_inference_steps": n}, "record": record})
+    # solver_p: another scheduler predicts from the UniC-corrected sample ("solver_p + UniC").
+    for k, (order, algorithm, pred, n) in enumerate([(2, "dpmsolver++", "epsilon", 10), (1, "dpmsolver++", "epsilon", 20),
+                                                      (3, "dpmsolver++", "v_prediction", 15), (2, "dpmsolver", "epsilon", 12),
+                                                      (2, "dpmsolver++", "sample", 25)]):
+        base = SD if k % 2 == 0 else UNIPC_TEST
+        inner = dict(base, solver_order=order, algorithm_type=algorithm, prediction_type=pred)
+        outer = dict(base, prediction_type=pred, solver_order=[2, 3, 1, 2, 2][k], predict_x0=k != 3)
+        if k == 4:
+            outer["disable_corrector"] = [1, 2]
+        cases.append({"scheduler": UNIPC, "config": outer, "solver_p": {"scheduler": DPM, "config": inner},
+                      "call": {"num_inference_steps": n}, "record": record})
     return cases
 
 

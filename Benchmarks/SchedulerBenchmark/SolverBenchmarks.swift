@@ -78,6 +78,13 @@ func runSolverBenchmarks(shape: [Int], samples: Int) throws {
         }
     }
 
+    try reportSolverLoop("unipc_step_inplace", shape, samples: samples, steps: steps) {
+        try unipc.setTimesteps(steps)
+        for t in unipc.timesteps {
+            try unipc.step(modelOutput: modelOutput, timestep: t, sample: &latents)
+        }
+    }
+
     // Flow-matching Euler with SD3's shift.
     var flowConfig = FlowMatchEulerDiscreteSchedulerConfiguration()
     flowConfig.shift = 3

@@ -123,6 +123,8 @@ typedef float sv16 __attribute__((vector_size(64)));
 // MARK: - UniPC (orders ≤ 2)
 
 #define SV_UNIPC(SUFFIX, V, W)                                                                                        \
+  /* Every input of an element is loaded before any output is stored, so c may be h2's buffer,  */                   \
+  /* xc last's and out x's: the scheduler recycles the buffers this step reads and drops.        */                   \
   static inline __attribute__((always_inline)) SV_ATTR_##SUFFIX void unipc_##SUFFIX(                                  \
       const sk_unipc_params *p, const int mode, const int corder, const int porder, const float *x, const float *m,  \
       const float *h1, const float *h2, const float *last, float *c, float *xc, float *out, long n) {                \
@@ -131,36 +133,42 @@ typedef float sv16 __attribute__((vector_size(64)));
     const V rho0 = (V){} + p->rho0, rho1 = (V){} + p->rho1, zero = (V){};                                            \
     const V pa = (V){} + p->pa, pb = (V){} + p->pb, pc = (V){} + p->pc, pr = (V){} + p->pr, prho = (V){} + p->prho; \
     const V pzero = (V){} + p->pzero;                                                                                 \
+    const int keep = corder > 0 || p->store_start;                                                                    \
     long i = 0;                                                                                                       \
     for (; i + W <= n; i += W) {                                                                                      \
-      const V xv = SV_LOAD(V, x + i);                                                                                 \
-      const V value = SV_CONVERT(mode, xv, SV_LOAD(V, m + i), p0, p1);                                               \
-      SV_STORE(c + i, value);                                                                                         \
-      V start = xv, m0 = zero;                                                                                        \
+      const V xv = SV_LOAD(V, x + i), mv = SV_LOAD(V, m + i);                                                        \
+      V m0 = zero, m1 = zero, lv = zero;                                                                              \
       if (corder > 0 || porder == 2) m0 = SV_LOAD(V, h1 + i);                                                        \
+      if (corder == 2) m1 = SV_LOAD(V, h2 + i);                                                                       \
+      if (corder > 0) lv = SV_LOAD(V, last + i);                                                                      \
+      const V value = SV_CONVERT(mode, xv, mv, p0, p1);                                                              \
+      V start = xv;                                                                                                   \
       if (corder > 0) {                                                                                               \
-        const V inner = corder == 1 ? rho0 * (value - m0) + zero                                                     \
-                                    : rho0 * ((SV_LOAD(V, h2 + i) - m0) / cr) + rho1 * (value - m0);                 \
-        start = (ca * SV_LOAD(V, last + i) + cb * m0) + cc * inner;                                                  \
-        SV_STORE(xc + i, start);                                                                                      \
+        const V inner = corder == 1 ? rho0 * (value - m0) + zero : rho0 * ((m1 - m0) / cr) + rho1 * (value - m0);   \
+        start = (ca * lv + cb * m0) + cc * inner;                                                                     \
       }                                                                                                               \
       const V base = pa * start + pb * value;                                                                         \
-      SV_STORE(out + i, porder == 1 ? base - pzero : base + pc * (prho * ((m0 - value) / pr)));                      \
+      const V next = porder == 1 ? base - pzero : base + pc * (prho * ((m0 - value) / pr));                          \
+      SV_STORE(c + i, value);                                                                                         \
+      if (keep) SV_STORE(xc + i, start);                                                                              \
+      SV_STORE(out + i, next);                                                                                        \
     }                                                                                                                 \
     for (; i < n; i++) {                                                                                              \
-      const float xv = x[i];                                                                                          \
-      const float value = SV_CONVERT(mode, xv, m[i], p->p0, p->p1);                                                  \
-      c[i] = value;                                                                                                   \
-      float start = xv, m0 = 0.0f;                                                                                    \
-      if (corder > 0 || porder == 2) m0 = h1[i];                                                                      \
+      const float xv = x[i], mv = m[i];                                                                               \
+      const float m0 = corder > 0 || porder == 2 ? h1[i] : 0.0f, m1 = corder == 2 ? h2[i] : 0.0f;                    \
+      const float lv = corder > 0 ? last[i] : 0.0f;                                                                   \
+      const float value = SV_CONVERT(mode, xv, mv, p->p0, p->p1);                                                    \
+      float start = xv;                                                                                               \
       if (corder > 0) {                                                                                               \
         const float inner = corder == 1 ? p->rho0 * (value - m0) + 0.0f                                              \
-                                        : p->rho0 * ((h2[i] - m0) / p->cr) + p->rho1 * (value - m0);                 \
-        start = (p->ca * last[i] + p->cb * m0) + p->cc * inner;                                                      \
-        xc[i] = start;                                                                                                \
+                                        : p->rho0 * ((m1 - m0) / p->cr) + p->rho1 * (value - m0);                    \
+        start = (p->ca * lv + p->cb * m0) + p->cc * inner;                                                           \
       }                                                                                                               \
       const float base = p->pa * start + p->pb * value;                                                               \
-      out[i] = porder == 1 ? base - p->pzero : base + p->pc * (p->prho * ((m0 - value) / p->pr));                    \
+      const float next = porder == 1 ? base - p->pzero : base + p->pc * (p->prho * ((m0 - value) / p->pr));          \
+      c[i] = value;                                                                                                   \
+      if (keep) xc[i] = start;                                                                                        \
+      out[i] = next;                                                                                                  \
     }                                                                                                                 \
   }                                                                                                                   \
   static SV_ATTR_##SUFFIX void unipc_orders_##SUFFIX(const sk_unipc_params *p, const int mode, const float *x,       \

@@ -88,3 +88,12 @@ func integerTimestep(_ value: Double, key: String = "timestep") throws(Scheduler
     }
     return Int(value)
 }
+
+extension Optional where Wrapped == Tensor {
+    /// Moves the tensor out, leaving nil, so the caller holds the only reference and can write
+    /// into its storage without a copy.
+    mutating func takeValue() -> Tensor? {
+        defer { self = nil }
+        return self
+    }
+}

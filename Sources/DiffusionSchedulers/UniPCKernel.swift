@@ -43,9 +43,12 @@ struct UniPCBuffers {
     var history: [UnsafePointer<Float>]
     var lastSample: UnsafePointer<Float>?
     var converted: UnsafeMutablePointer<Float>
-    /// Where the corrected sample goes (unused without a corrector).
+    /// Where the corrected sample goes (without a corrector, only written when `storeStart`).
     var corrected: UnsafeMutablePointer<Float>
     var output: UnsafeMutablePointer<Float>
+    /// Whether a step without corrector copies the sample into `corrected` (an in-place step
+    /// overwrites the sample the next corrector starts from).
+    var storeStart = false
 }
 
 enum UniPCKernel {
@@ -76,6 +79,7 @@ enum UniPCKernel {
                 }
             }
             params.predictor_order = Int32(predictor.order)
+            params.store_start = p.storeStart ? 1 : 0
             params.pa = predictor.a
             params.pb = predictor.b
             params.pc = predictor.c
@@ -105,80 +109,21 @@ enum UniPCKernel {
         }
     }
 
+    /// Any orders: the sums over the history unrolled at run time. Each element's inputs are read
+    /// before its outputs are written, as in the C kernels, so outputs may share inputs' storage.
     @inline(__always)
     private static func run(
         _ corrector: UniPCCorrector?, _ predictor: UniPCPredictor, _ p: UniPCBuffers,
         _ convert: (Float, Float) -> Float
     ) {
-        let n = p.count, x = p.sample, m = p.model, cur = p.converted, xc = p.corrected, out = p.output
-        let pa = predictor.a, pb = predictor.b, pc = predictor.c
-        switch (corrector?.order, predictor.order) {
-        case (2?, 2):
-            // The steady state of the default second-order UniPC.
-            guard let corrector, let last = p.lastSample else { return }
-            let h1 = p.history[0], h2 = p.history[1]
-            let ca = corrector.a, cb = corrector.b, cc = corrector.c
-            let cr = corrector.r[0], rho0 = corrector.rho[0], rho1 = corrector.rho[1]
-            let pr = predictor.r[0], prho = predictor.rho[0]
-            for i in 0..<n {
-                let m0 = h1[i]
-                let value = convert(x[i], m[i])
-                cur[i] = value
-                let inner = rho0 * ((h2[i] - m0) / cr) + rho1 * (value - m0)
-                let corrected = (ca * last[i] + cb * m0) + cc * inner
-                xc[i] = corrected
-                out[i] = (pa * corrected + pb * value) + pc * (prho * ((m0 - value) / pr))
-            }
-        case (nil, 1):
-            let zero = predictor.zero
-            for i in 0..<n {
-                let xi = x[i]
-                let value = convert(xi, m[i])
-                cur[i] = value
-                out[i] = (pa * xi + pb * value) - zero
-            }
-        case (1?, let order) where order <= 2:
-            guard let corrector, let last = p.lastSample else { return }
-            let h1 = p.history[0]
-            let ca = corrector.a, cb = corrector.b, cc = corrector.c, rho = corrector.rho[0]
-            if order == 2 {
-                let pr = predictor.r[0], prho = predictor.rho[0]
-                for i in 0..<n {
-                    let m0 = h1[i]
-                    let value = convert(x[i], m[i])
-                    cur[i] = value
-                    let corrected = (ca * last[i] + cb * m0) + cc * (rho * (value - m0) + 0)
-                    xc[i] = corrected
-                    out[i] = (pa * corrected + pb * value) + pc * (prho * ((m0 - value) / pr))
-                }
-            } else {
-                let zero = predictor.zero
-                for i in 0..<n {
-                    let m0 = h1[i]
-                    let value = convert(x[i], m[i])
-                    cur[i] = value
-                    let corrected = (ca * last[i] + cb * m0) + cc * (rho * (value - m0) + 0)
-                    xc[i] = corrected
-                    out[i] = (pa * corrected + pb * value) - zero
-                }
-            }
-        default:
-            general(corrector, predictor, p, convert)
-        }
-    }
-
-    /// Any orders: the same arithmetic with the sums over the history unrolled at run time.
-    @inline(__always)
-    private static func general(
-        _ corrector: UniPCCorrector?, _ predictor: UniPCPredictor, _ p: UniPCBuffers,
-        _ convert: (Float, Float) -> Float
-    ) {
         let x = p.sample, m = p.model, cur = p.converted, xc = p.corrected, out = p.output
         let history = p.history
+        let corrector = p.lastSample == nil ? nil : corrector
+        let keepStart = corrector != nil || p.storeStart
         for i in 0..<p.count {
-            let value = convert(x[i], m[i])
-            cur[i] = value
-            var sample = x[i]
+            let xi = x[i]
+            let value = convert(xi, m[i])
+            var start = xi
             if let corrector, let last = p.lastSample {
                 let m0 = history[0][i]
                 var inner: Float
@@ -191,19 +136,20 @@ enum UniPCKernel {
                     }
                     inner = sum + corrector.rho[corrector.order - 1] * (value - m0)
                 }
-                sample = (corrector.a * last[i] + corrector.b * m0) + corrector.c * inner
-                xc[i] = sample
+                start = (corrector.a * last[i] + corrector.b * m0) + corrector.c * inner
             }
-            let base = predictor.a * sample + predictor.b * value
-            if predictor.order == 1 {
-                out[i] = base - predictor.zero
-            } else {
+            let base = predictor.a * start + predictor.b * value
+            var next = base - predictor.zero
+            if predictor.order > 1 {
                 var sum = predictor.rho[0] * ((history[0][i] - value) / predictor.r[0])
                 for k in 1..<(predictor.order - 1) {
                     sum = sum + predictor.rho[k] * ((history[k][i] - value) / predictor.r[k])
                 }
-                out[i] = base + predictor.c * sum
+                next = base + predictor.c * sum
             }
+            cur[i] = value
+            if keepStart { xc[i] = start }
+            out[i] = next
         }
     }
 }

@@ -9,8 +9,8 @@ import Foundation
 /// `shift_terminal`, `sigma_min`/`sigma_max`), and each step — corrector, then predictor — is
 /// one fused pass in torch's float32 operation order. The φ-functions use Sleef's `expm1`
 /// exactly; `log` (for λ) is within one ulp of torch's MKL kernel, and the 2×2 systems of
-/// order 2 and 3 are solved as MKL solves them. The external predictor `solver_p` is not
-/// supported. As in diffusers, `bh1` with a final σ of 0 returns NaN at the last step.
+/// order 2 and 3 are solved as MKL solves them. An external predictor (diffusers' `solver_p`)
+/// is passed to ``init(config:solverP:)``. As in diffusers, `bh1` with a final σ of 0 returns NaN at the last step.
 public final class UniPCMultistepScheduler {
     /// The options this scheduler was built from.
     public let config: UniPCMultistepSchedulerConfiguration
@@ -30,6 +30,9 @@ public final class UniPCMultistepScheduler {
     public private(set) var lowerOrderNums = 0
     /// The predictor order of the last step, which the next corrector uses (diffusers' `this_order`).
     public private(set) var thisOrder = 0
+    /// diffusers' `solver_p`: another scheduler that replaces UniP as the predictor, so each step
+    /// is its step from the UniC-corrected sample ("solver_p + UniC"); nil for plain UniPC.
+    public let solverP: (any DiffusionScheduler)?
 
     let table: TrainingSigmas
     private var index = StepIndex()
@@ -44,10 +47,19 @@ public final class UniPCMultistepScheduler {
     var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler; throws when an option is out of range or options conflict.
-    public init(
+    public convenience init(
         config: UniPCMultistepSchedulerConfiguration = UniPCMultistepSchedulerConfiguration()
     ) throws(SchedulerError) {
+        try self.init(config: config, solverP: nil)
+    }
+
+    /// Builds UniPC with an external predictor (nil for plain UniPC): `solverP`, diffusers'
+    /// `solver_p`, takes over prediction. UniPC converts and corrects, then calls `solverP.step`
+    /// with the raw model output at the same timestep. Every `setTimesteps` sets it to the same
+    /// number of steps; it must not be used by another loop at the same time.
+    public init(config: UniPCMultistepSchedulerConfiguration, solverP: (any DiffusionScheduler)?) throws(SchedulerError) {
         try config.validate()
+        self.solverP = solverP
         self.config = config
         schedule = try config.noiseSchedule()
         table = TrainingSigmas(schedule: schedule, floorTerminalAlpha: config.rescaleBetasZeroSnr)
@@ -129,6 +141,7 @@ public final class UniPCMultistepScheduler {
             last = config.finalSigmasType == .sigmaMin ? Double(table.smallest) : 0
         }
         self.sigmas = (sigmas + [last]).map { Float($0) }
+        try solverP?.setTimesteps(timesteps.count)
         self.timesteps = timesteps
         numInferenceSteps = timesteps.count
         spare += history.compactMap { $0 }
@@ -167,11 +180,40 @@ public final class UniPCMultistepScheduler {
     public func step(
         modelOutput: Tensor, timestep: Int, sample: Tensor, into prevSample: inout Tensor
     ) throws(SchedulerError) {
+        try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
+        try advance(modelOutput: modelOutput, timestep: timestep, shape: sample.shape, keeping: sample) { body in
+            prevSample.prepare(shape: sample.shape, count: sample.count)
+            sample.scalars.withUnsafeBufferPointer { x in
+                prevSample.scalars.withUnsafeMutableBufferPointer { out in
+                    if let x = x.baseAddress, let out = out.baseAddress { body(x, out) }
+                }
+            }
+        }
+    }
+
+    /// The step in place: `sample` becomes the next sample with no second buffer (each element is
+    /// read before it is written), and the scheduler keeps its own copy of the sample the next
+    /// corrector starts from; the form with the least memory traffic for a sampling loop.
+    public func step(modelOutput: Tensor, timestep: Int, sample: inout Tensor) throws(SchedulerError) {
+        try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
+        try advance(modelOutput: modelOutput, timestep: timestep, shape: sample.shape, keeping: nil) { body in
+            sample.scalars.withUnsafeMutableBufferPointer { x in
+                if let x = x.baseAddress { body(UnsafePointer(x), x) }
+            }
+        }
+    }
+
+    /// The step with the sample and output storage supplied by `buffers` (the same for an
+    /// in-place step). `sample` is the incoming sample of a step out of place, which the next
+    /// corrector may keep by reference; nil in place, where the scheduler copies it in the pass.
+    private func advance(
+        modelOutput: Tensor, timestep: Int, shape: [Int], keeping sample: Tensor?,
+        buffers: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Void
+    ) throws(SchedulerError) {
         guard numInferenceSteps != nil else {
             throw SchedulerError(
                 key: "num_inference_steps", message: "number of inference steps is not set; call setTimesteps first")
         }
-        try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
         let timesteps = self.timesteps
         let i = try index.resolve { () throws(SchedulerError) -> Int in
             try StepIndex.index(of: Double(timestep), in: timesteps, missing: .lastIndex) { Double($0) }
@@ -179,7 +221,7 @@ public final class UniPCMultistepScheduler {
         guard i + 1 < sigmas.count else {
             throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
         }
-        let count = sample.count
+        let count = modelOutput.count
         let useCorrector = i > 0 && !config.disableCorrector.contains(i - 1) && lastSample != nil
         let conversion = try modelConversion(at: i)
         let corrector = useCorrector ? try correctorCoefficients(order: thisOrder, at: i) : nil
@@ -187,58 +229,70 @@ public final class UniPCMultistepScheduler {
         let solverOrder = config.solverOrder
         var order = config.lowerOrderFinal ? min(solverOrder, timesteps.count - i) : solverOrder
         order = min(order, lowerOrderNums + 1)
-        let predictor = try predictorCoefficients(order: order, at: i)
+        // With solver_p, the pass only converts and corrects (its prediction is discarded).
+        let predictor = solverP == nil
+            ? try predictorCoefficients(order: order, at: i)
+            : UniPCPredictor(order: 1, a: 1, b: 0, c: 0, r: [], rho: [], zero: 0)
 
-        // The history newest first, before the shift; the oldest slot's storage takes the new output.
-        let newestFirst = history.reversed().compactMap { $0 }
-        let needed = max(corrector?.order ?? 0, order - 1)
-        guard newestFirst.count >= needed, newestFirst.prefix(needed).allSatisfy({ $0.count == count }),
-            !useCorrector || lastSample?.count == count
-        else {
-            throw SchedulerError(key: "sample", message: "sample size changed between steps")
+        let needed = max(corrector?.order ?? 0, solverP == nil ? order - 1 : 0)
+        do {
+            let newestFirst = history.reversed().compactMap { $0 }
+            guard newestFirst.count >= needed, newestFirst.prefix(needed).allSatisfy({ $0.count == count }),
+                !useCorrector || lastSample?.count == count
+            else {
+                throw SchedulerError(key: "sample", message: "sample size changed between steps")
+            }
         }
-        var converted = spare.popLast() ?? Tensor.empty
-        converted.prepare(shape: sample.shape, count: count)
-        var corrected = useCorrector ? (spare.popLast() ?? Tensor.empty) : Tensor.empty
-        if useCorrector { corrected.prepare(shape: sample.shape, count: count) }
-        prevSample.prepare(shape: sample.shape, count: count)
-
         let threshold = config.thresholding && config.predictX0
             ? (ratio: config.dynamicThresholdingRatio, maxValue: config.sampleMaxValue) : nil
-        var kernelConversion = conversion
-        var modelInput = modelOutput
-        if let threshold {
-            // Thresholding needs the quantile of the whole x₀ first.
-            converted.scalars.withUnsafeMutableBufferPointer { c in
-                for k in 0..<count { c[k] = conversion.apply(sample.scalars[k], modelOutput.scalars[k]) }
-                let batch = sample.shape.isEmpty ? 1 : sample.shape[0]
-                let items = batch > 0 ? count / batch : 0
-                let s = DynamicThresholding.thresholds(
-                    UnsafeBufferPointer(c), batch: batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
-                for k in 0..<count { c[k] = TorchNumerics.clamp(c[k], -s[k / items], s[k / items]) / s[k / items] }
-            }
-            kernelConversion = .identity
-            modelInput = converted
-        }
-        let retained = newestFirst.prefix(max(needed, 1))
-        let last = useCorrector ? lastSample : nil
-        withPointers(Array(retained)) { historyPointers in
-            sample.scalars.withUnsafeBufferPointer { x in
-                modelInput.scalars.withUnsafeBufferPointer { m in
-                    (last?.scalars ?? []).withUnsafeBufferPointer { lastPointer in
-                        converted.scalars.withUnsafeMutableBufferPointer { c in
-                            corrected.scalars.withUnsafeMutableBufferPointer { xc in
-                                prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                                    guard let x = x.baseAddress, let m = m.baseAddress, let c = c.baseAddress,
-                                        let out = out.baseAddress
+
+        // Recycle what this step reads and then drops, so its writes land in lines it has just
+        // read: the oldest prediction (dropped by the shift) takes the new one, and the corrected
+        // sample overwrites the last one. Thresholding writes the prediction before the pass, so
+        // then the oldest (which the corrector may still read) is not reused.
+        let reuseOldest = threshold == nil && history[0]?.count == count
+        var converted = reuseOldest ? history[0].takeValue() ?? .empty : spare.popLast() ?? .empty
+        converted.prepare(shape: shape, count: count)
+        let retained = Array(history.reversed().compactMap { $0 }.prefix(max(needed, 1)))
+        let oldestIsRead = reuseOldest && retained.count < max(needed, 1)
+        let keepStart = useCorrector || sample == nil || solverP != nil
+        let reuseLast = useCorrector && ownsLastSample && lastSample?.count == count
+        var corrected = reuseLast ? lastSample.takeValue() ?? .empty : keepStart ? spare.popLast() ?? .empty : .empty
+        if keepStart { corrected.prepare(shape: shape, count: count) }
+        let last = useCorrector && !reuseLast ? lastSample : nil
+        var scratch = solverP == nil ? Tensor.empty : spare.popLast() ?? .empty
+        if solverP != nil { scratch.prepare(shape: shape, count: count) }
+
+        withPointers(retained) { historyPointers in
+            modelOutput.scalars.withUnsafeBufferPointer { m in
+                (last?.scalars ?? []).withUnsafeBufferPointer { lastPointer in
+                    converted.scalars.withUnsafeMutableBufferPointer { c in
+                        corrected.scalars.withUnsafeMutableBufferPointer { xc in
+                            scratch.scalars.withUnsafeMutableBufferPointer { discarded in
+                                buffers { x, callerOut in
+                                    guard let m = m.baseAddress, let c = c.baseAddress else { return }
+                                    var model = m
+                                    var kernelConversion = conversion
+                                    if let threshold {
+                                        // Thresholding needs the quantile of the whole x₀ first.
+                                        Self.threshold(
+                                            conversion, threshold, x: x, m: m, into: c, count: count,
+                                            batch: shape.isEmpty ? 1 : shape[0])
+                                        kernelConversion = .identity
+                                        model = UnsafePointer(c)
+                                    }
+                                    // (An empty array may still have a base address: choose by what was prepared.)
+                                    guard let out = solverP == nil ? callerOut : discarded.baseAddress,
+                                        let xcBase = keepStart ? xc.baseAddress : out
                                     else { return }
-                                    UniPCKernel.run(
-                                        kernelConversion, corrector, predictor,
-                                        UniPCBuffers(
-                                            count: count, sample: x, model: m, history: historyPointers,
-                                            lastSample: lastPointer.baseAddress, converted: c,
-                                            corrected: xc.baseAddress ?? out, output: out),
-                                        level: kernelLevel)
+                                    let lastStart = reuseLast ? UnsafePointer(xcBase) : lastPointer.baseAddress
+                                    var buffers = UniPCBuffers(
+                                        count: count, sample: x, model: model,
+                                        history: historyPointers + (oldestIsRead ? [UnsafePointer(c)] : []),
+                                        lastSample: useCorrector ? lastStart : nil, converted: c,
+                                        corrected: xcBase, output: out)
+                                    buffers.storeStart = keepStart
+                                    UniPCKernel.run(kernelConversion, corrector, predictor, buffers, level: kernelLevel)
                                 }
                             }
                         }
@@ -246,13 +300,33 @@ public final class UniPCMultistepScheduler {
                 }
             }
         }
-        // Shift the history; the dropped output and the previous corrected sample become spares.
+        // With solver_p the pass wrote its discarded prediction to `scratch`; solver_p predicts
+        // from the corrected sample. Should it throw, the scheduler has still taken the step.
+        var solverError: SchedulerError?
+        if let solverP {
+            spare.append(scratch)
+            do throws(SchedulerError) {
+                let next = try solverP.step(
+                    modelOutput: modelOutput, timestep: Double(timestep), sample: corrected, generator: nil
+                ).prevSample
+                guard next.shape == shape else {
+                    throw SchedulerError(
+                        key: "solver_p", message: "solver_p returned shape \(next.shape) for a sample of shape \(shape)")
+                }
+                buffers { _, out in
+                    next.scalars.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: count) }
+                }
+            } catch {
+                solverError = error
+            }
+        }
+        // Shift the history; a dropped output not reused above becomes a spare.
         if let oldest = history[0] { spare.append(oldest) }
         for k in 0..<(solverOrder - 1) { history[k] = history[k + 1] }
         history[solverOrder - 1] = converted
         // The caller's tensors never enter the pool: writing into one the caller still holds would copy it.
         if let previous = lastSample, ownsLastSample, previous.count == count { spare.append(previous) }
-        if useCorrector {
+        if keepStart {
             lastSample = corrected
             ownsLastSample = true
         } else {
@@ -263,6 +337,28 @@ public final class UniPCMultistepScheduler {
         thisOrder = order
         lowerOrderNums = min(lowerOrderNums + 1, solverOrder)
         index.current = i + 1
+        if let solverError { throw solverError }
+    }
+
+    /// Dynamic thresholding of the x₀ prediction into `c`: converted, clamped to each batch
+    /// item's quantile s and divided by s.
+    private static func threshold(
+        _ conversion: ModelConversion, _ threshold: (ratio: Double, maxValue: Double),
+        x: UnsafePointer<Float>, m: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, count: Int, batch: Int
+    ) {
+        for k in 0..<count { c[k] = conversion.apply(x[k], m[k]) }
+        let items = batch > 0 ? count / batch : 0
+        let s = DynamicThresholding.thresholds(
+            UnsafeBufferPointer(start: c, count: count), batch: batch, ratio: threshold.ratio,
+            maxValue: threshold.maxValue)
+        for k in 0..<count { c[k] = TorchNumerics.clamp(c[k], -s[k / items], s[k / items]) / s[k / items] }
+    }
+
+    /// The storage of the history and kept sample (tests check that loops recycle it).
+    var storageAddresses: [UnsafePointer<Float>?] {
+        (history.compactMap { $0 } + (ownsLastSample ? [lastSample].compactMap { $0 } : [])).map { tensor in
+            tensor.scalars.withUnsafeBufferPointer { $0.baseAddress }
+        }
     }
 
     private func withPointers(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>]) -> Void) {

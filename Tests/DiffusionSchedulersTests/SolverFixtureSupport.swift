@@ -65,10 +65,18 @@ struct TraceFixture: Decodable, Sendable {
     let sample: TensorSummary
 }
 
+/// A scheduler named by class and configuration (UniPC's `solver_p`).
+struct SchedulerSpecFixture: Decodable, Sendable {
+    let scheduler: String
+    let config: [String: ConfigValue]
+}
+
 struct SolverLoopCase: Decodable, Sendable, CustomTestStringConvertible {
     let name: String?
     let scheduler: String
     let config: [String: ConfigValue]
+    /// UniPC's external predictor, when the case has one.
+    let solver_p: SchedulerSpecFixture?
     let call: SetTimestepsCall
     let kind: String?
     let seed: UInt64?
@@ -92,6 +100,7 @@ struct SolverLoopCase: Decodable, Sendable, CustomTestStringConvertible {
     let cr_vs_stock: Double
     var testDescription: String {
         name ?? "\(scheduler) \(kind ?? "plain") seed=\(seed ?? 0) \(describe(config)) \(describe(call))"
+            + (solver_p.map { " solver_p=\($0.scheduler) \(describe($0.config))" } ?? "")
     }
 }
 
@@ -260,8 +269,16 @@ enum SolverHarness {
     }
 
     /// Runs a loop fixture the way the fixture script ran it; returns the final sample and the traced ones.
+    /// The case's scheduler, with its `solver_p` when it has one.
+    static func make(_ fixture: SolverLoopCase) throws -> any DiffusionScheduler {
+        guard let inner = fixture.solver_p else { return try make(fixture.scheduler, fixture.config) }
+        #expect(fixture.scheduler == UniPCMultistepSchedulerConfiguration.className)
+        return try UniPCMultistepScheduler(
+            config: UniPCMultistepSchedulerConfiguration(values: fixture.config), solverP: make(inner.scheduler, inner.config))
+    }
+
     static func run(_ fixture: SolverLoopCase) throws -> (result: Tensor, trace: [Int: Tensor], scheduler: any DiffusionScheduler) {
-        let scheduler = try make(fixture.scheduler, fixture.config)
+        let scheduler = try make(fixture)
         try apply(fixture.call, to: scheduler)
         let generator = TorchGenerator(seed: fixture.seed ?? 0)
         var sample = dummySampleDeter()

@@ -141,11 +141,12 @@ import Testing
                                     c.withUnsafeMutableBufferPointer { cs in
                                         xc.withUnsafeMutableBufferPointer { xcs in
                                             out.withUnsafeMutableBufferPointer { os in
-                                                let buffers = UniPCBuffers(
+                                                var buffers = UniPCBuffers(
                                                     count: n, sample: xs.baseAddress!, model: ms.baseAddress!,
                                                     history: [h1.baseAddress!, h2.baseAddress!], lastSample: ls.baseAddress,
                                                     converted: cs.baseAddress!, corrected: xcs.baseAddress!,
                                                     output: os.baseAddress!)
+                                                buffers.storeStart = true
                                                 if useC {
                                                     UniPCKernel.run(conversion, corrector, predictor, buffers, level: level)
                                                 } else {
@@ -161,9 +162,32 @@ import Testing
                 }
                 results.append(c + xc + out)
             }
+            // In place, as the scheduler runs it: c over h2, xc over last, out over x.
+            var sharedX = x, sharedH2 = h2, sharedLast = last
+            h1.withUnsafeBufferPointer { h1 in
+                m.withUnsafeBufferPointer { ms in
+                    sharedX.withUnsafeMutableBufferPointer { xs in
+                        sharedH2.withUnsafeMutableBufferPointer { h2 in
+                            sharedLast.withUnsafeMutableBufferPointer { ls in
+                                var buffers = UniPCBuffers(
+                                    count: n, sample: UnsafePointer(xs.baseAddress!), model: ms.baseAddress!,
+                                    history: [h1.baseAddress!, UnsafePointer(h2.baseAddress!)],
+                                    lastSample: UnsafePointer(ls.baseAddress!), converted: h2.baseAddress!,
+                                    corrected: ls.baseAddress!, output: xs.baseAddress!)
+                                buffers.storeStart = true
+                                UniPCKernel.run(conversion, corrector, predictor, buffers, level: level)
+                            }
+                        }
+                    }
+                }
+            }
+            results.append(sharedH2 + sharedLast + sharedX)
             #expect(
                 results[0].map(\.bitPattern) == results[1].map(\.bitPattern),
                 "\(conversion) corrector \(corrector?.order ?? 0) predictor \(predictor.order)")
+            #expect(
+                results[2].map(\.bitPattern) == results[1].map(\.bitPattern),
+                "in place: \(conversion) corrector \(corrector?.order ?? 0) predictor \(predictor.order)")
         } } }
     }
 }

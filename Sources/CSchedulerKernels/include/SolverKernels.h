@@ -63,7 +63,7 @@ void sk_flow_euler(int level, float dt, const float *x, const float *m, float *o
 ///   c  = convert(x, m)
 ///   corrector 1: xc = (ca·last + cb·h1) + cc·(rho0·(c − h1) + 0)
 ///   corrector 2: xc = (ca·last + cb·h1) + cc·(rho0·((h2 − h1)/cr) + rho1·(c − h1))
-///   (no corrector: xc = x, not stored)
+///   (no corrector: xc = x, stored only when store_start is set)
 ///   predictor 1: out = (pa·xc + pb·c) − pzero
 ///   predictor 2: out = (pa·xc + pb·c) + pc·(prho·((h1 − c)/pr))
 typedef struct {
@@ -73,8 +73,12 @@ typedef struct {
   float ca, cb, cc, cr, rho0, rho1;
   int predictor_order;
   float pa, pb, pc, pr, prho, pzero;
+  /// Without a corrector, still copy x into xc (an in-place step keeps the sample it started from).
+  int store_start;
 } sk_unipc_params;
 
+/// Each element's inputs are read before its outputs are written, so c may share h2's storage,
+/// xc last's and out x's (an in-place step that recycles what it drops).
 void sk_unipc(int level, const sk_unipc_params *p, const float *x, const float *m, const float *h1, const float *h2,
               const float *last, float *c, float *xc, float *out, long n);
 

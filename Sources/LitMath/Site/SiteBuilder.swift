@@ -279,7 +279,7 @@ public struct SiteBuilder: Sendable {
         }
 
         progress("check links")
-        var findings = Verifier.checkLinks(pages: pages.filter { $0.sourcePath != NotFoundPage.sourcePath }, files: files)
+        let findings = Verifier.checkLinks(pages: pages.filter { $0.sourcePath != NotFoundPage.sourcePath }, files: files)
         for finding in findings {
             let page = pages.first { $0.displayPath == finding.article }
             // Every place the link is written; else a search of the source for it.
