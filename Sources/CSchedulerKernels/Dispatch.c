@@ -3,6 +3,7 @@
 // Every public function takes the level explicitly: DiffusionSchedulers detects it once
 // (sk_detected_level) and tests pass lower levels to check that all of them agree.
 #include "Internal.h"
+#include <stdint.h>
 
 #if SK_X86
 #include <cpuid.h>
@@ -32,18 +33,35 @@ int sk_detected_level(void) {
 #endif
 }
 
+/// The portable pass over elements [from, to).
+static void sk_step_range(const sk_step_params *p, const float *x, const float *m, const float *noise, float *x0,
+                          float *prev, long from, long to) {
+  if (from < to)
+    sk_step_vectors_portable(p, x + from, m + from, noise ? noise + from : noise, x0 ? x0 + from : x0, prev + from,
+                             to - from);
+}
+
 void sk_step(int level, const sk_step_params *p, const float *x, const float *m, const float *noise, float *x0,
              float *prev, long n) {
   long done = 0;
 #if SK_X86
-  if (level >= SK_LEVEL_AVX512) done = sk_step_vectors_avx512(p, x, m, noise, x0, prev, n);
-  else if (level >= SK_LEVEL_AVX2) done = sk_step_vectors_avx2(p, x, m, noise, x0, prev, n);
+  if (level >= SK_LEVEL_AVX2) {
+    // The elements before prev reaches a 64-byte boundary go one at a time, so the vector loads
+    // and stores are aligned: Swift arrays and large malloc blocks put every buffer at the same
+    // offset (48 bytes past a boundary with glibc), and an access across two lines costs two.
+    long head = (long)(((64 - (uintptr_t)prev % 64) % 64) / sizeof(float));
+    if (head > n) head = n;
+    sk_step_range(p, x, m, noise, x0, prev, 0, head);
+    const float *nv = noise ? noise + head : noise;
+    float *x0v = x0 ? x0 + head : x0;
+    done = head + (level >= SK_LEVEL_AVX512
+                       ? sk_step_vectors_avx512(p, x + head, m + head, nv, x0v, prev + head, n - head)
+                       : sk_step_vectors_avx2(p, x + head, m + head, nv, x0v, prev + head, n - head));
+  }
 #else
   (void)level;
 #endif
-  if (done < n)
-    sk_step_vectors_portable(p, x + done, m + done, noise ? noise + done : noise, x0 ? x0 + done : x0, prev + done,
-                             n - done);
+  sk_step_range(p, x, m, noise, x0, prev, done, n);
 }
 
 // MARK: - mt19937

@@ -6,7 +6,18 @@
 #include "Internal.h"
 #include "SolverKernels.h"
 
+#include <stdint.h>
 #include <string.h>
+
+// The elements before `p` reaches a `bytes` boundary, at most n. The passes run those one at a
+// time, so their vector loads and stores are aligned: Swift arrays and large malloc blocks put
+// every buffer at the same offset from such a boundary (48 bytes past one with glibc), and a
+// 64-byte access across two cache lines costs two.
+static inline long sv_head(const float *p, long n, long bytes) {
+  const long misaligned = (long)((uintptr_t)p % (uintptr_t)bytes);
+  const long head = misaligned ? (bytes - misaligned) / (long)sizeof(float) : 0;
+  return head < n ? head : n;
+}
 
 #define SV_ATTR_portable
 #if SK_X86
@@ -38,23 +49,26 @@ typedef float sv16 __attribute__((vector_size(64)));
     const V p0 = (V){} + p->p0, p1 = (V){} + p->p1, a = (V){} + p->a, b = (V){} + p->b;                              \
     const V c1 = (V){} + p->c1, r0 = (V){} + p->r0, nn = (V){} + p->nn;                                              \
     long i = 0;                                                                                                       \
-    for (; i + W <= n; i += W) {                                                                                      \
-      const V xv = SV_LOAD(V, x + i), mv = SV_LOAD(V, m + i);                                                        \
-      const V d0 = SV_CONVERT(mode, xv, mv, p0, p1);                                                                 \
-      SV_STORE(c + i, d0);                                                                                            \
-      V value = a * xv + b * d0;                                                                                      \
-      if (order == 2) value = value + c1 * (r0 * (d0 - SV_LOAD(V, h1 + i)));                                        \
-      if (noise) value = value + nn * SV_LOAD(V, noise + i);                                                          \
-      SV_STORE(out + i, value);                                                                                       \
-    }                                                                                                                 \
-    for (; i < n; i++) {                                                                                              \
-      const float xv = x[i], d0 = SV_CONVERT(mode, xv, m[i], p->p0, p->p1);                                          \
-      c[i] = d0;                                                                                                      \
-      float value = p->a * xv + p->b * d0;                                                                            \
-      if (order == 2) value = value + p->c1 * (p->r0 * (d0 - h1[i]));                                                \
-      if (noise) value = value + p->nn * noise[i];                                                                    \
-      out[i] = value;                                                                                                 \
-    }                                                                                                                 \
+    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+      for (; i < end; i++) {                                                                                           \
+        const float xv = x[i], d0 = SV_CONVERT(mode, xv, m[i], p->p0, p->p1);                                          \
+        c[i] = d0;                                                                                                     \
+        float value = p->a * xv + p->b * d0;                                                                           \
+        if (order == 2) value = value + p->c1 * (p->r0 * (d0 - h1[i]));                                                \
+        if (noise) value = value + p->nn * noise[i];                                                                   \
+        out[i] = value;                                                                                                \
+      }                                                                                                                \
+      if (end == n) break;                                                                                             \
+      for (; i + W <= n; i += W) {                                                                                     \
+        const V xv = SV_LOAD(V, x + i), mv = SV_LOAD(V, m + i);                                                        \
+        const V d0 = SV_CONVERT(mode, xv, mv, p0, p1);                                                                 \
+        SV_STORE(c + i, d0);                                                                                           \
+        V value = a * xv + b * d0;                                                                                     \
+        if (order == 2) value = value + c1 * (r0 * (d0 - SV_LOAD(V, h1 + i)));                                         \
+        if (noise) value = value + nn * SV_LOAD(V, noise + i);                                                         \
+        SV_STORE(out + i, value);                                                                                      \
+      }                                                                                                                \
+    }                                                                                                                  \
   }                                                                                                                   \
   static SV_ATTR_##SUFFIX void multistep_modes_##SUFFIX(const sk_multistep_params *p, const float *x, const float *m, \
                                                         const float *h1, const float *noise, float *c, float *out,   \
@@ -84,22 +98,25 @@ typedef float sv16 __attribute__((vector_size(64)));
     const V s = (V){} + p->s, vc = (V){} + p->vc, vb = (V){} + p->vb, sh = (V){} + p->sigma_hat;                    \
     const V dt = (V){} + p->dt, sn = (V){} + p->s_noise, k = (V){} + p->churn;                                        \
     long i = 0;                                                                                                       \
-    for (; i + W <= n; i += W) {                                                                                      \
-      V xv = SV_LOAD(V, x + i);                                                                                       \
-      if (noise) xv = xv + (SV_LOAD(V, noise + i) * sn) * k;                                                         \
-      const V mv = SV_LOAD(V, m + i);                                                                                 \
-      const V o = mode == SK_EULER_EPSILON ? xv - s * mv : mode == SK_EULER_SAMPLE ? mv : mv * vc + xv / vb;         \
-      if (x0) SV_STORE(x0 + i, o);                                                                                    \
-      SV_STORE(out + i, xv + ((xv - o) / sh) * dt);                                                                   \
-    }                                                                                                                 \
-    for (; i < n; i++) {                                                                                              \
-      float xv = x[i];                                                                                                \
-      if (noise) xv = xv + (noise[i] * p->s_noise) * p->churn;                                                        \
-      const float mv = m[i];                                                                                          \
-      const float o = mode == SK_EULER_EPSILON ? xv - p->s * mv : mode == SK_EULER_SAMPLE ? mv : mv * p->vc + xv / p->vb; \
-      if (x0) x0[i] = o;                                                                                              \
-      out[i] = xv + ((xv - o) / p->sigma_hat) * p->dt;                                                                \
-    }                                                                                                                 \
+    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+      for (; i < end; i++) {                                                                                           \
+        float xv = x[i];                                                                                               \
+        if (noise) xv = xv + (noise[i] * p->s_noise) * p->churn;                                                       \
+        const float mv = m[i];                                                                                         \
+        const float o = mode == SK_EULER_EPSILON ? xv - p->s * mv : mode == SK_EULER_SAMPLE ? mv : mv * p->vc + xv / p->vb; \
+        if (x0) x0[i] = o;                                                                                             \
+        out[i] = xv + ((xv - o) / p->sigma_hat) * p->dt;                                                               \
+      }                                                                                                                \
+      if (end == n) break;                                                                                             \
+      for (; i + W <= n; i += W) {                                                                                     \
+        V xv = SV_LOAD(V, x + i);                                                                                      \
+        if (noise) xv = xv + (SV_LOAD(V, noise + i) * sn) * k;                                                         \
+        const V mv = SV_LOAD(V, m + i);                                                                                \
+        const V o = mode == SK_EULER_EPSILON ? xv - s * mv : mode == SK_EULER_SAMPLE ? mv : mv * vc + xv / vb;         \
+        if (x0) SV_STORE(x0 + i, o);                                                                                   \
+        SV_STORE(out + i, xv + ((xv - o) / sh) * dt);                                                                  \
+      }                                                                                                                \
+    }                                                                                                                  \
   }                                                                                                                   \
   static SV_ATTR_##SUFFIX void euler_modes_##SUFFIX(const sk_euler_params *p, const float *x, const float *m,         \
                                                     const float *noise, float *x0, float *out, long n) {             \
@@ -116,8 +133,11 @@ typedef float sv16 __attribute__((vector_size(64)));
   static SV_ATTR_##SUFFIX void flow_##SUFFIX(float dt, const float *x, const float *m, float *out, long n) {         \
     const V d = (V){} + dt;                                                                                           \
     long i = 0;                                                                                                       \
-    for (; i + W <= n; i += W) SV_STORE(out + i, SV_LOAD(V, x + i) + d * SV_LOAD(V, m + i));                        \
-    for (; i < n; i++) out[i] = x[i] + dt * m[i];                                                                     \
+    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+      for (; i < end; i++) out[i] = x[i] + dt * m[i];                                                                  \
+      if (end == n) break;                                                                                             \
+      for (; i + W <= n; i += W) SV_STORE(out + i, SV_LOAD(V, x + i) + d * SV_LOAD(V, m + i));                         \
+    }                                                                                                                  \
   }
 
 // MARK: - UniPC (orders ≤ 2)
@@ -135,41 +155,44 @@ typedef float sv16 __attribute__((vector_size(64)));
     const V pzero = (V){} + p->pzero;                                                                                 \
     const int keep = corder > 0 || p->store_start;                                                                    \
     long i = 0;                                                                                                       \
-    for (; i + W <= n; i += W) {                                                                                      \
-      const V xv = SV_LOAD(V, x + i), mv = SV_LOAD(V, m + i);                                                        \
-      V m0 = zero, m1 = zero, lv = zero;                                                                              \
-      if (corder > 0 || porder == 2) m0 = SV_LOAD(V, h1 + i);                                                        \
-      if (corder == 2) m1 = SV_LOAD(V, h2 + i);                                                                       \
-      if (corder > 0) lv = SV_LOAD(V, last + i);                                                                      \
-      const V value = SV_CONVERT(mode, xv, mv, p0, p1);                                                              \
-      V start = xv;                                                                                                   \
-      if (corder > 0) {                                                                                               \
-        const V inner = corder == 1 ? rho0 * (value - m0) + zero : rho0 * ((m1 - m0) / cr) + rho1 * (value - m0);   \
-        start = (ca * lv + cb * m0) + cc * inner;                                                                     \
-      }                                                                                                               \
-      const V base = pa * start + pb * value;                                                                         \
-      const V next = porder == 1 ? base - pzero : base + pc * (prho * ((m0 - value) / pr));                          \
-      SV_STORE(c + i, value);                                                                                         \
-      if (keep) SV_STORE(xc + i, start);                                                                              \
-      SV_STORE(out + i, next);                                                                                        \
-    }                                                                                                                 \
-    for (; i < n; i++) {                                                                                              \
-      const float xv = x[i], mv = m[i];                                                                               \
-      const float m0 = corder > 0 || porder == 2 ? h1[i] : 0.0f, m1 = corder == 2 ? h2[i] : 0.0f;                    \
-      const float lv = corder > 0 ? last[i] : 0.0f;                                                                   \
-      const float value = SV_CONVERT(mode, xv, mv, p->p0, p->p1);                                                    \
-      float start = xv;                                                                                               \
-      if (corder > 0) {                                                                                               \
-        const float inner = corder == 1 ? p->rho0 * (value - m0) + 0.0f                                              \
-                                        : p->rho0 * ((m1 - m0) / p->cr) + p->rho1 * (value - m0);                    \
-        start = (p->ca * lv + p->cb * m0) + p->cc * inner;                                                           \
-      }                                                                                                               \
-      const float base = p->pa * start + p->pb * value;                                                               \
-      const float next = porder == 1 ? base - p->pzero : base + p->pc * (p->prho * ((m0 - value) / p->pr));          \
-      c[i] = value;                                                                                                   \
-      if (keep) xc[i] = start;                                                                                        \
-      out[i] = next;                                                                                                  \
-    }                                                                                                                 \
+    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+      for (; i < end; i++) {                                                                                           \
+        const float xv = x[i], mv = m[i];                                                                              \
+        const float m0 = corder > 0 || porder == 2 ? h1[i] : 0.0f, m1 = corder == 2 ? h2[i] : 0.0f;                    \
+        const float lv = corder > 0 ? last[i] : 0.0f;                                                                  \
+        const float value = SV_CONVERT(mode, xv, mv, p->p0, p->p1);                                                    \
+        float start = xv;                                                                                              \
+        if (corder > 0) {                                                                                              \
+          const float inner = corder == 1 ? p->rho0 * (value - m0) + 0.0f                                              \
+                                          : p->rho0 * ((m1 - m0) / p->cr) + p->rho1 * (value - m0);                    \
+          start = (p->ca * lv + p->cb * m0) + p->cc * inner;                                                           \
+        }                                                                                                              \
+        const float base = p->pa * start + p->pb * value;                                                              \
+        const float next = porder == 1 ? base - p->pzero : base + p->pc * (p->prho * ((m0 - value) / p->pr));          \
+        c[i] = value;                                                                                                  \
+        if (keep) xc[i] = start;                                                                                       \
+        out[i] = next;                                                                                                 \
+      }                                                                                                                \
+      if (end == n) break;                                                                                             \
+      for (; i + W <= n; i += W) {                                                                                     \
+        const V xv = SV_LOAD(V, x + i), mv = SV_LOAD(V, m + i);                                                        \
+        V m0 = zero, m1 = zero, lv = zero;                                                                             \
+        if (corder > 0 || porder == 2) m0 = SV_LOAD(V, h1 + i);                                                        \
+        if (corder == 2) m1 = SV_LOAD(V, h2 + i);                                                                      \
+        if (corder > 0) lv = SV_LOAD(V, last + i);                                                                     \
+        const V value = SV_CONVERT(mode, xv, mv, p0, p1);                                                              \
+        V start = xv;                                                                                                  \
+        if (corder > 0) {                                                                                              \
+          const V inner = corder == 1 ? rho0 * (value - m0) + zero : rho0 * ((m1 - m0) / cr) + rho1 * (value - m0);    \
+          start = (ca * lv + cb * m0) + cc * inner;                                                                    \
+        }                                                                                                              \
+        const V base = pa * start + pb * value;                                                                        \
+        const V next = porder == 1 ? base - pzero : base + pc * (prho * ((m0 - value) / pr));                          \
+        SV_STORE(c + i, value);                                                                                        \
+        if (keep) SV_STORE(xc + i, start);                                                                             \
+        SV_STORE(out + i, next);                                                                                       \
+      }                                                                                                                \
+    }                                                                                                                  \
   }                                                                                                                   \
   static SV_ATTR_##SUFFIX void unipc_orders_##SUFFIX(const sk_unipc_params *p, const int mode, const float *x,       \
                                                      const float *m, const float *h1, const float *h2,               \

@@ -114,6 +114,23 @@ import Testing
         }
         #expect(out.map(\.bitPattern) == reference.map(\.bitPattern))
         #expect(inPlace.map(\.bitPattern) == reference.map(\.bitPattern))
+        // Every start offset within a cache line (the passes step one element at a time until the
+        // output is aligned), lengths around the vector width included.
+        for offset in 0..<16 {
+            for length in [0, 1, 15, 16, 17, 100] {
+                var shifted = [Float](repeating: .nan, count: offset + length)
+                x.withUnsafeBufferPointer { xs in
+                    m.withUnsafeBufferPointer { ms in
+                        shifted.withUnsafeMutableBufferPointer {
+                            sk_flow_euler_swift(level, dt, xs.baseAddress!, ms.baseAddress!, $0.baseAddress! + offset, length)
+                        }
+                    }
+                }
+                #expect(
+                    shifted[offset...].map(\.bitPattern) == reference.prefix(length).map(\.bitPattern),
+                    "offset \(offset) length \(length)")
+            }
+        }
     }
 
     @Test(arguments: KernelLevel.available)
