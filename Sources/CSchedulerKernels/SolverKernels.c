@@ -3,42 +3,7 @@
 // SSE2/NEON), 8 lanes (AVX2) and 16 lanes (AVX-512F). The vector operators are single IEEE
 // operations; FP_CONTRACT is off, so nothing is fused, and every level gives the same bits.
 #pragma STDC FP_CONTRACT OFF
-#include "Internal.h"
-#include "SolverKernels.h"
-
-#include <stdint.h>
-#include <string.h>
-
-// The elements before `p` reaches a `bytes` boundary, at most n. The passes run those one at a
-// time, so their vector loads and stores are aligned: Swift arrays and large malloc blocks put
-// every buffer at the same offset from such a boundary (48 bytes past one with glibc), and a
-// 64-byte access across two cache lines costs two.
-static inline long sv_head(const float *p, long n, long bytes) {
-  const long misaligned = (long)((uintptr_t)p % (uintptr_t)bytes);
-  const long head = misaligned ? (bytes - misaligned) / (long)sizeof(float) : 0;
-  return head < n ? head : n;
-}
-
-#define SV_ATTR_portable
-#if SK_X86
-#define SV_ATTR_avx2 __attribute__((target("avx2")))
-#define SV_ATTR_avx512 __attribute__((target("avx512f")))
-#endif
-
-typedef float sv4 __attribute__((vector_size(16)));
-typedef float sv8 __attribute__((vector_size(32)));
-typedef float sv16 __attribute__((vector_size(64)));
-
-#define SV_LOAD(V, p) ({ V v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define SV_STORE(p, v) ({ __typeof__(v) s_ = (v); memcpy((p), &s_, sizeof s_); })
-
-// The conversion of one element or vector; P0, P1 are scalars or splats of the same type.
-#define SV_CONVERT(mode, X, M, P0, P1)                                                                                \
-  ((mode) == SK_CONVERT_DATA_FROM_NOISE || (mode) == SK_CONVERT_NOISE_FROM_DATA ? ((X) - (P0) * (M)) / (P1)         \
-   : (mode) == SK_CONVERT_IDENTITY                                      ? (M)                                        \
-   : (mode) == SK_CONVERT_DATA_FROM_VELOCITY                            ? (P0) * (X) - (P1) * (M)                     \
-   : (mode) == SK_CONVERT_DATA_FROM_FLOW                                ? (X) - (P0) * (M)                            \
-                                                                        : (P0) * (M) + (P1) * (X))
+#include "VectorLevels.h"
 
 // MARK: - DPM-Solver multistep
 
@@ -228,17 +193,6 @@ SV_LEVEL(avx512, sv16, 16)
 #endif
 
 // MARK: - Dispatch
-
-#if SK_X86
-#define SV_DISPATCH(level, call)                                                                                     \
-  do {                                                                                                               \
-    if ((level) >= SK_LEVEL_AVX512) call(avx512);                                                                    \
-    else if ((level) >= SK_LEVEL_AVX2) call(avx2);                                                                   \
-    else call(portable);                                                                                             \
-  } while (0)
-#else
-#define SV_DISPATCH(level, call) call(portable)
-#endif
 
 void sk_multistep(int level, const sk_multistep_params *p, const float *x, const float *m, const float *h1,
                   const float *noise, float *c, float *out, long n) {

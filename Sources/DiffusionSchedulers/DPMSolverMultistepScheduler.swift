@@ -193,14 +193,7 @@ public final class DPMSolverMultistepScheduler {
         try advance(
             modelOutput: modelOutput, timestep: timestep, shape: sample.shape, count: sample.count,
             generator: generator, varianceNoise: varianceNoise
-        ) { body in
-            prevSample.prepare(shape: sample.shape, count: sample.count)
-            sample.scalars.withUnsafeBufferPointer { x in
-                prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                    if let x = x.baseAddress, let out = out.baseAddress { body(x, out) }
-                }
-            }
-        }
+        ) { body in sample.withStepStorage(into: &prevSample, body) }
     }
 
     /// The step in place: `sample` becomes x_{t−1}, with no second buffer (each element is read
@@ -213,11 +206,7 @@ public final class DPMSolverMultistepScheduler {
         try advance(
             modelOutput: modelOutput, timestep: timestep, shape: shape, count: count, generator: generator,
             varianceNoise: varianceNoise
-        ) { body in
-            sample.scalars.withUnsafeMutableBufferPointer { x in
-                if let x = x.baseAddress { body(UnsafePointer(x), x) }
-            }
-        }
+        ) { body in sample.withInPlaceStepStorage(body) }
     }
 
     /// The step with the sample and output storage supplied by `buffers` (which may be the same).

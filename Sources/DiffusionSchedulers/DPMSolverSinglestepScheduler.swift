@@ -1,3 +1,4 @@
+internal import CSchedulerKernels
 import Foundation
 
 /// diffusers' `DPMSolverSinglestepScheduler`: DPM-Solver / DPM-Solver++ in single-step form,
@@ -33,10 +34,15 @@ public final class DPMSolverSinglestepScheduler {
     let lambdaT: [Float]
     private var index = StepIndex()
     private var history: [Tensor?]
-    /// The sample at the start of the current block (diffusers' `self.sample`).
-    private var anchor: Tensor?
+    /// The sample at the start of the current block (diffusers' `self.sample`): a copy in the
+    /// scheduler's own storage, made by the block's first step, so a loop may overwrite its sample.
+    private var anchorBuffer: [Float] = []
+    /// The element count of the anchor, or nil before the first block.
+    private var anchorCount: Int?
     private var spare: [Tensor] = []
     private var noiseBuffer: [Float] = []
+    /// The instruction-set level of the step kernels (tests lower it to compare levels).
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler; throws when an option is out of range or options conflict.
     public init(
@@ -140,7 +146,7 @@ public final class DPMSolverSinglestepScheduler {
         numInferenceSteps = n
         spare += history.compactMap { $0 }
         history = Array(repeating: nil, count: config.solverOrder)
-        anchor = nil
+        anchorCount = nil
         // diffusers switches lower_order_final on for uneven step counts and for a zero final sigma, for good.
         if !config.lowerOrderFinal && n % config.solverOrder != 0 { config.lowerOrderFinal = true }
         if !config.lowerOrderFinal && config.finalSigmasType == .zero { config.lowerOrderFinal = true }
@@ -168,10 +174,31 @@ public final class DPMSolverSinglestepScheduler {
         return StepOutput(prevSample: prev)
     }
 
-    /// `step` writing into `prevSample`, reusing its storage.
+    /// `step` writing into `prevSample`, reusing its storage when it has the sample's size: with
+    /// the history and anchor buffers recycled too, a loop allocates nothing per step.
     public func step(
         modelOutput: Tensor, timestep: Int, sample: Tensor, generator: TorchGenerator? = nil,
         into prevSample: inout Tensor
+    ) throws(SchedulerError) {
+        try advance(
+            modelOutput: modelOutput, timestep: timestep, shape: sample.shape, count: sample.count, generator: generator
+        ) { body in sample.withStepStorage(into: &prevSample, body) }
+    }
+
+    /// The step in place: `sample` becomes x_{t−1}, with no second buffer (each element is read
+    /// before it is written); the fastest form for a sampling loop.
+    public func step(
+        modelOutput: Tensor, timestep: Int, sample: inout Tensor, generator: TorchGenerator? = nil
+    ) throws(SchedulerError) {
+        try advance(
+            modelOutput: modelOutput, timestep: timestep, shape: sample.shape, count: sample.count, generator: generator
+        ) { body in sample.withInPlaceStepStorage(body) }
+    }
+
+    /// The step with the sample and output storage supplied by `buffers` (which may be the same).
+    private func advance(
+        modelOutput: Tensor, timestep: Int, shape: [Int], count: Int, generator: TorchGenerator?,
+        buffers: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Void
     ) throws(SchedulerError) {
         guard numInferenceSteps != nil else {
             throw SchedulerError(
@@ -186,20 +213,20 @@ public final class DPMSolverSinglestepScheduler {
         }
         let slices = (config.varianceType == .learned || config.varianceType == .learnedRange)
             && config.predictionType == .epsilon
-        let layout = try SolverLayout(modelOutput: modelOutput, sample: sample, slicesVarianceChannels: slices)
+        let layout = try SolverLayout(
+            modelOutput: modelOutput, sampleShape: shape, sampleCount: count, slicesVarianceChannels: slices)
         let conversion = try modelConversion(at: i)
         if config.thresholding && !config.algorithmType.predictsData {
             throw SchedulerError(
                 key: "thresholding",
                 message: "thresholding with algorithm_type 'dpmsolver' fails in diffusers' DPMSolverSinglestepScheduler; use 'dpmsolver++'")
         }
-        let count = sample.count
 
         // Shift the history (the new output goes last), then pick the order.
         let solverOrder = config.solverOrder
         var converted = history[0] ?? spare.popLast() ?? Tensor.empty
         history[0] = nil
-        converted.prepare(shape: sample.shape, count: count)
+        converted.prepare(shape: shape, count: count)
         for k in 0..<(solverOrder - 1) { history[k] = history[k + 1] }
         history[solverOrder - 1] = nil
 
@@ -215,48 +242,68 @@ public final class DPMSolverSinglestepScheduler {
         var order = orderList[i]
         // history[-order] must exist; the newest slot is this step's output.
         while order > 1 && history[solverOrder - order] == nil { order -= 1 }
-        if order == 1 { anchor = sample }
-        guard let start = anchor, start.count == count else {
+        // A block's first step starts from the sample itself and keeps a copy as the anchor.
+        if order == 1 {
+            if anchorBuffer.count != count { anchorBuffer = Tensor.uninitializedScalars(count) }
+        } else if anchorCount != count {
             throw SchedulerError(key: "sample", message: "sample size changed within a block")
         }
         let coefficients = try self.coefficients(order: order, at: i)
         let m1 = order >= 2 ? history[solverOrder - 2] : nil
         let m2 = order >= 3 ? history[solverOrder - 3] : nil
-        prevSample.prepare(shape: sample.shape, count: count)
+        // Second order and third-order midpoint share one form; its base is the anchor's output.
+        let base = order == 3 ? m2 : m1, middle = order == 3 && coefficients.heun ? m1 : nil
 
+        let threshold = config.thresholding
+            ? (ratio: config.dynamicThresholdingRatio, maxValue: config.sampleMaxValue) : nil
         let empty: [Float] = []
-        sample.scalars.withUnsafeBufferPointer { x in
+        buffers { x, out in
             modelOutput.scalars.withUnsafeBufferPointer { m in
-                start.scalars.withUnsafeBufferPointer { anchor in
-                    (m1?.scalars ?? empty).withUnsafeBufferPointer { p1 in
-                        (m2?.scalars ?? empty).withUnsafeBufferPointer { p2 in
-                            noiseBuffer.withUnsafeBufferPointer { noise in
+                (base?.scalars ?? empty).withUnsafeBufferPointer { base in
+                    (middle?.scalars ?? empty).withUnsafeBufferPointer { middle in
+                        noiseBuffer.withUnsafeBufferPointer { noise in
+                            anchorBuffer.withUnsafeMutableBufferPointer { anchor in
                                 converted.scalars.withUnsafeMutableBufferPointer { c in
-                                    prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                                        guard let x = x.baseAddress, let m = m.baseAddress, let a = anchor.baseAddress,
-                                            let c = c.baseAddress, let out = out.baseAddress
-                                        else { return }
-                                        // Convert (with thresholding across the whole x₀ if configured).
-                                        for b in 0..<layout.batch {
-                                            let offset = b * layout.itemCount
-                                            SinglestepKernel.convert(
-                                                conversion, layout.itemCount, x + offset, m + b * layout.modelStride,
-                                                c + offset)
-                                        }
-                                        if config.thresholding {
-                                            let s = DynamicThresholding.thresholds(
-                                                UnsafeBufferPointer(start: UnsafePointer(c), count: count), batch: layout.batch,
-                                                ratio: config.dynamicThresholdingRatio, maxValue: config.sampleMaxValue)
-                                            for k in 0..<count {
-                                                let limit = s[k / max(layout.itemCount, 1)]
-                                                c[k] = TorchNumerics.clamp(c[k], -limit, limit) / limit
-                                            }
-                                        }
-                                        SinglestepKernel.update(
-                                            coefficients, count: count, anchor: a, current: UnsafePointer(c),
-                                            m1: p1.baseAddress, m2: p2.baseAddress,
-                                            noise: stochastic ? noise.baseAddress : nil, output: out)
+                                    guard let m = m.baseAddress, let c = c.baseAddress else { return }
+                                    let stash = order == 1 ? anchor.baseAddress : nil
+                                    let start = order == 1 ? nil : anchor.baseAddress.map { UnsafePointer($0) }
+                                    let noise = stochastic ? noise.baseAddress : nil
+                                    // The pass over `run` elements from `offset`, its model output from `model`.
+                                    func pass(
+                                        _ conversion: ModelConversion, _ offset: Int, _ run: Int, _ model: UnsafePointer<Float>
+                                    ) {
+                                        SinglestepKernel.run(
+                                            conversion, coefficients,
+                                            SinglestepBuffers(
+                                                count: run, sample: x + offset, model: model,
+                                                anchor: start.map { $0 + offset }, base: base.baseAddress.map { $0 + offset },
+                                                middle: middle.baseAddress.map { $0 + offset }, noise: noise.map { $0 + offset },
+                                                stash: stash.map { $0 + offset }, converted: c + offset, output: out + offset),
+                                            level: kernelLevel)
                                     }
+                                    guard let threshold else {
+                                        for b in 0..<(layout.isContiguous ? 1 : layout.batch) {
+                                            let run = layout.isContiguous ? count : layout.itemCount
+                                            pass(conversion, b * layout.itemCount, run, m + b * layout.modelStride)
+                                        }
+                                        return
+                                    }
+                                    // Thresholding needs the quantile of the whole x₀ first: convert and
+                                    // threshold into c, then run the pass on c as an identity conversion.
+                                    for b in 0..<layout.batch {
+                                        let offset = b * layout.itemCount
+                                        SinglestepKernel.convert(
+                                            conversion, layout.itemCount, x + offset, m + b * layout.modelStride,
+                                            c + offset)
+                                    }
+                                    let s = DynamicThresholding.thresholds(
+                                        UnsafeBufferPointer(start: UnsafePointer(c), count: count), batch: layout.batch,
+                                        ratio: threshold.ratio, maxValue: threshold.maxValue)
+                                    for k in 0..<count {
+                                        let limit = s[k / max(layout.itemCount, 1)]
+                                        c[k] = TorchNumerics.clamp(c[k], -limit, limit) / limit
+                                    }
+                                    pass(.identity, 0, count, UnsafePointer(c))
                                 }
                             }
                         }
@@ -265,6 +312,7 @@ public final class DPMSolverSinglestepScheduler {
             }
         }
         history[solverOrder - 1] = converted
+        if order == 1 { anchorCount = count }
         index.current = i + 1
     }
 
@@ -395,7 +443,51 @@ struct SinglestepCoefficients {
     var noise: Float? = nil
 }
 
+/// Pointers into the buffers of one contiguous run of a singlestep update.
+struct SinglestepBuffers {
+    var count: Int
+    var sample: UnsafePointer<Float>
+    var model: UnsafePointer<Float>
+    /// The block's starting sample; nil when it is `sample` itself (the block's first step).
+    var anchor: UnsafePointer<Float>?
+    /// The anchor's converted output (orders 2 and 3), and the one between (third-order heun).
+    var base: UnsafePointer<Float>?
+    var middle: UnsafePointer<Float>?
+    var noise: UnsafePointer<Float>?
+    /// Receives a copy of `sample` (the next block's anchor) when not nil.
+    var stash: UnsafeMutablePointer<Float>?
+    var converted: UnsafeMutablePointer<Float>
+    /// May be `sample` (an in-place step).
+    var output: UnsafeMutablePointer<Float>
+}
+
+/// The singlestep pass: in the C kernels, and in Swift (`convert` serves the thresholded path;
+/// both are kept as the reference the C kernel is tested against).
 enum SinglestepKernel {
+    /// Converts the model output and writes the update in one pass, in the C kernels at `level`.
+    static func run(
+        _ conversion: ModelConversion, _ k: SinglestepCoefficients, _ p: SinglestepBuffers, level: KernelLevel
+    ) {
+        var params = sk_singlestep_params()
+        (params.conversion, params.p0, params.p1) = conversion.kernelMode
+        // Second order and third-order midpoint share a form; only third-order heun needs the middle output.
+        params.form = Int32(
+            k.order == 1 ? SK_SINGLESTEP_FIRST : k.order == 3 && k.heun ? SK_SINGLESTEP_THIRD : SK_SINGLESTEP_SECOND)
+        params.a = k.a
+        params.b = k.b
+        params.c1 = k.c1
+        params.c2 = k.c2
+        params.r0 = k.r0
+        params.r1 = k.r1
+        params.q0 = k.q0
+        params.q1 = k.q1
+        params.diff = k.difference
+        params.nn = k.noise ?? 0
+        sk_singlestep(
+            level.rawValue, &params, p.sample, p.model, p.anchor, p.base, p.middle, p.noise, p.stash, p.converted,
+            p.output, p.count)
+    }
+
     static func convert(
         _ conversion: ModelConversion, _ n: Int, _ x: UnsafePointer<Float>, _ m: UnsafePointer<Float>,
         _ c: UnsafeMutablePointer<Float>

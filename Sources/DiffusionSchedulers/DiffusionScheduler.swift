@@ -79,6 +79,39 @@ extension Tensor {
 
     /// An empty placeholder for an output that `prepare` will size.
     static var empty: Tensor { Tensor(uncheckedShape: [0], scalars: []) }
+
+    /// The storage of a `step(…, into:)`: sizes `output` and `original` like this sample (keeping
+    /// storage that already fits) and lends the sample, x₀'s and the next sample's elements to
+    /// `body`; nothing runs for an empty sample.
+    func withStepStorage(
+        into output: inout Tensor, original: inout Tensor,
+        _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        original.prepare(shape: shape, count: count)
+        withStepStorage(into: &output) { x, out in
+            original.scalars.withUnsafeMutableBufferPointer { body(x, $0.baseAddress, out) }
+        }
+    }
+
+    /// The storage of a `step(…, into:)` without x₀: sizes `output` like this sample and lends both.
+    func withStepStorage(
+        into output: inout Tensor, _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        output.prepare(shape: shape, count: count)
+        scalars.withUnsafeBufferPointer { x in
+            output.scalars.withUnsafeMutableBufferPointer { out in
+                if let x = x.baseAddress, let out = out.baseAddress { body(x, out) }
+            }
+        }
+    }
+
+    /// The storage of an in-place step: the sample's elements, as both what the pass reads and
+    /// where it writes (each element is read before it is written).
+    mutating func withInPlaceStepStorage(_ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        scalars.withUnsafeMutableBufferPointer { x in
+            if let x = x.baseAddress { body(UnsafePointer(x), x) }
+        }
+    }
 }
 
 /// Converts a protocol timestep to the integer timestep of a DDPM-family schedule.

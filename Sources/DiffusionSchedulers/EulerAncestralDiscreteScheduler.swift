@@ -22,6 +22,8 @@ public final class EulerAncestralDiscreteScheduler {
     let table: TrainingSigmas
     private var index = StepIndex()
     private var noiseBuffer: [Float] = []
+    /// The instruction-set level of the step kernels (tests lower it to compare levels).
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler with the full T-step schedule; throws when an option is out of range.
     public init(
@@ -92,11 +94,42 @@ public final class EulerAncestralDiscreteScheduler {
         return StepOutput(prevSample: prev, predOriginalSample: original)
     }
 
-    /// `step` writing into `prevSample` and `predOriginalSample`, reusing their storage.
+    /// `step` writing into `prevSample` and `predOriginalSample`, reusing their storage when it has
+    /// the sample's size: with the noise buffer recycled too, a loop allocates nothing per step.
     public func step(
         modelOutput: Tensor, timestep: Float, sample: Tensor, generator: TorchGenerator?,
         into prevSample: inout Tensor, predOriginalSample: inout Tensor
     ) throws(SchedulerError) {
+        let plan = try prepareStep(modelOutput: modelOutput, timestep: timestep, sample: sample, generator: generator)
+        sample.withStepStorage(into: &prevSample, original: &predOriginalSample) { x, x0, out in
+            run(plan, modelOutput, x, x0, out, count: sample.count)
+        }
+        index.current = plan.index + 1
+    }
+
+    /// The step in place: `sample` becomes x_{t−1} and the x₀ estimate is not stored (the fastest
+    /// form for a sampling loop; each element is read before it is written).
+    public func step(
+        modelOutput: Tensor, timestep: Float, sample: inout Tensor, generator: TorchGenerator?
+    ) throws(SchedulerError) {
+        let plan = try prepareStep(modelOutput: modelOutput, timestep: timestep, sample: sample, generator: generator)
+        let count = sample.count
+        sample.withInPlaceStepStorage { x, out in run(plan, modelOutput, x, nil, out, count: count) }
+        index.current = plan.index + 1
+    }
+
+    private struct StepPlan {
+        var index: Int
+        var estimate: EulerKernel.Estimate
+        var sigma: Float
+        var dt: Float
+        var sigmaUp: Float
+    }
+
+    /// Checks the arguments, computes the step's float32 scalars and draws the step's noise.
+    private func prepareStep(
+        modelOutput: Tensor, timestep: Float, sample: Tensor, generator: TorchGenerator?
+    ) throws(SchedulerError) -> StepPlan {
         try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
         let i = try resolveIndex(timestep)
         guard i + 1 < sigmas.count else {
@@ -107,37 +140,33 @@ public final class EulerAncestralDiscreteScheduler {
             throw SchedulerError(
                 key: "prediction_type", message: "prediction_type 'sample' is not implemented for \(Self.className)")
         }
-        let estimate = EulerKernel.Estimate(config.predictionType, sigma: sigma, sigmaHat: sigma)
         let sigmaTo = sigmas[i + 1]
         let sigmaUp = TorchNumerics.sqrt(sigmaTo * sigmaTo * (sigma * sigma - sigmaTo * sigmaTo) / (sigma * sigma))
         let sigmaDown = TorchNumerics.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp)
-        let dt = sigmaDown - sigma
         guard let generator else {
             throw SchedulerError(key: "generator", message: "\(Self.className) draws noise every step; pass a generator")
         }
         let count = sample.count
         if noiseBuffer.count != count { noiseBuffer = Tensor.uninitializedScalars(count) }
         noiseBuffer.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
-        prevSample.prepare(shape: sample.shape, count: count)
-        predOriginalSample.prepare(shape: sample.shape, count: count)
-        sample.scalars.withUnsafeBufferPointer { x in
-            modelOutput.scalars.withUnsafeBufferPointer { m in
-                noiseBuffer.withUnsafeBufferPointer { noise in
-                    predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
-                        prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                            guard let x = x.baseAddress, let m = m.baseAddress, let x0 = x0.baseAddress,
-                                let out = out.baseAddress
-                            else { return }
-                            EulerKernel.ancestral(
-                                estimate, sigma: sigma, dt: dt, sigmaUp: sigmaUp,
-                                EulerKernel.Buffers(
-                                    count: count, sample: x, model: m, noise: noise.baseAddress, original: x0, output: out))
-                        }
-                    }
-                }
+        return StepPlan(
+            index: i, estimate: EulerKernel.Estimate(config.predictionType, sigma: sigma, sigmaHat: sigma), sigma: sigma,
+            dt: sigmaDown - sigma, sigmaUp: sigmaUp)
+    }
+
+    /// The fused pass; `out` may be `x`, and `x0` nil when the estimate is not wanted.
+    private func run(
+        _ plan: StepPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>, _ x0: UnsafeMutablePointer<Float>?,
+        _ out: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        modelOutput.scalars.withUnsafeBufferPointer { m in
+            noiseBuffer.withUnsafeBufferPointer { noise in
+                guard let m = m.baseAddress, let noise = noise.baseAddress else { return }
+                EulerKernel.ancestral(
+                    plan.estimate, sigma: plan.sigma, dt: plan.dt, sigmaUp: plan.sigmaUp, count: count, sample: x,
+                    model: m, noise: noise, original: x0, output: out, level: kernelLevel)
             }
         }
-        index.current = i + 1
     }
 
     /// `add_noise`: x₀ + ε·σ at the sigma of each timestep (one, or one per batch item).

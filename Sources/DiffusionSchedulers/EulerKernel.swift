@@ -23,6 +23,29 @@ enum EulerKernel {
                 self = .velocity(scale: -sigma / TorchNumerics.sqrt(divisor), divisor: divisor)
             }
         }
+
+        /// The C kernels' SK_EULER_* mode number and its scalars s, vc, vb.
+        var kernelMode: (mode: Int32, s: Float, vc: Float, vb: Float) {
+            switch self {
+            case .epsilon(let s): (Int32(SK_EULER_EPSILON), s, 0, 0)
+            case .sample: (Int32(SK_EULER_SAMPLE), 0, 0, 0)
+            case .velocity(let c, let b): (Int32(SK_EULER_VELOCITY), 0, c, b)
+            }
+        }
+    }
+
+    /// Euler ancestral in the C kernels at `level`: `(x + ((x − x₀)/σ)·dt) + noise·σ_up`; `original` may be nil.
+    static func ancestral(
+        _ estimate: Estimate, sigma: Float, dt: Float, sigmaUp: Float, count: Int, sample: UnsafePointer<Float>,
+        model: UnsafePointer<Float>, noise: UnsafePointer<Float>, original: UnsafeMutablePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, level: KernelLevel
+    ) {
+        var params = sk_ancestral_params()
+        (params.mode, params.s, params.vc, params.vb) = estimate.kernelMode
+        params.sigma = sigma
+        params.dt = dt
+        params.sigma_up = sigmaUp
+        sk_euler_ancestral(level.rawValue, &params, sample, model, noise, original, output, count)
     }
 
     /// Buffers of one step.
@@ -42,17 +65,7 @@ enum EulerKernel {
         original: UnsafeMutablePointer<Float>?, output: UnsafeMutablePointer<Float>, level: KernelLevel
     ) {
         var params = sk_euler_params()
-        switch estimate {
-        case .epsilon(let s):
-            params.mode = Int32(SK_EULER_EPSILON)
-            params.s = s
-        case .sample:
-            params.mode = Int32(SK_EULER_SAMPLE)
-        case .velocity(let c, let b):
-            params.mode = Int32(SK_EULER_VELOCITY)
-            params.vc = c
-            params.vb = b
-        }
+        (params.mode, params.s, params.vc, params.vb) = estimate.kernelMode
         params.sigma_hat = sigmaHat
         params.dt = dt
         params.s_noise = churn?.sNoise ?? 0

@@ -1,3 +1,5 @@
+internal import CSchedulerKernels
+
 /// diffusers' `HeunDiscreteScheduler`: Heun's second-order method (Algorithm 1 of Karras et al.,
 /// arXiv 2206.00364) on the variance-exploding sigmas; two model evaluations per step.
 ///
@@ -22,11 +24,16 @@ public final class HeunDiscreteScheduler {
 
     let table: TrainingSigmas
     private var index = StepIndex()
-    /// The Euler half step's derivative, dt and starting sample, waiting for the correction.
-    private var derivative: Tensor?
+    /// The Euler half step's derivative and starting sample, waiting for the correction. The
+    /// scheduler's own storage, reused by every Euler half: the starting sample is copied, never
+    /// kept by reference, so a loop may overwrite its sample in place.
+    private var derivativeBuffer: [Float] = []
+    private var startBuffer: [Float] = []
+    /// The Euler half step's dt while a correction is pending (diffusers' `dt`), and the element count it ran on.
     private var pendingDt: Float?
-    private var pendingSample: Tensor?
-    private var spare: Tensor?
+    private var pendingCount = 0
+    /// The instruction-set level of the step kernels (tests lower it to compare levels).
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler with the full T-step schedule, as diffusers' constructor does.
     public init(config: HeunDiscreteSchedulerConfiguration = HeunDiscreteSchedulerConfiguration()) throws(SchedulerError) {
@@ -93,10 +100,7 @@ public final class HeunDiscreteScheduler {
         var interleavedSteps = [steps[0]]
         for t in steps.dropFirst() { interleavedSteps += [t, t] }
         self.timesteps = interleavedSteps
-        if let derivative { spare = derivative }
-        derivative = nil
         pendingDt = nil
-        pendingSample = nil
         index.reset()
     }
 
@@ -125,11 +129,41 @@ public final class HeunDiscreteScheduler {
         return StepOutput(prevSample: prev, predOriginalSample: original)
     }
 
-    /// `step` writing into `prevSample` and `predOriginalSample`, reusing their storage.
+    /// `step` writing into `prevSample` and `predOriginalSample`, reusing their storage when it has
+    /// the sample's size: with the derivative and starting-sample buffers recycled too, a loop
+    /// allocates nothing per step.
     public func step(
         modelOutput: Tensor, timestep: Float, sample: Tensor, into prevSample: inout Tensor,
         predOriginalSample: inout Tensor
     ) throws(SchedulerError) {
+        let plan = try prepareStep(modelOutput: modelOutput, timestep: timestep, sample: sample)
+        sample.withStepStorage(into: &prevSample, original: &predOriginalSample) { x, x0, out in
+            run(plan, modelOutput, x, x0, out, count: sample.count)
+        }
+        finish(plan, count: sample.count)
+    }
+
+    /// The half step in place: `sample` becomes the next sample and the x₀ estimate is not stored
+    /// (the fastest form for a sampling loop; each element is read before it is written).
+    public func step(modelOutput: Tensor, timestep: Float, sample: inout Tensor) throws(SchedulerError) {
+        let plan = try prepareStep(modelOutput: modelOutput, timestep: timestep, sample: sample)
+        let count = sample.count
+        sample.withInPlaceStepStorage { x, out in run(plan, modelOutput, x, nil, out, count: count) }
+        finish(plan, count: count)
+    }
+
+    private struct StepPlan {
+        var index: Int
+        var firstOrder: Bool
+        var estimate: EulerKernel.Estimate
+        var clip: Float
+        /// σ for the Euler half, σ_next for the correction.
+        var sigma: Float
+        var dt: Float
+    }
+
+    /// Checks the arguments and computes the half step's float32 scalars.
+    private func prepareStep(modelOutput: Tensor, timestep: Float, sample: Tensor) throws(SchedulerError) -> StepPlan {
         try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
         let i = try resolveIndex(timestep)
         let first = stateInFirstOrder
@@ -142,34 +176,42 @@ public final class HeunDiscreteScheduler {
         let estimate = EulerKernel.Estimate(config.predictionType, sigma: sigmaIn, sigmaHat: sigmaIn)
         let clip = config.clipSample ? Float(config.clipSampleRange) : .infinity
         let count = sample.count
-        prevSample.prepare(shape: sample.shape, count: count)
-        predOriginalSample.prepare(shape: sample.shape, count: count)
-
         if first {
-            var d = derivative ?? spare ?? Tensor.empty
-            derivative = nil
-            spare = nil
-            d.prepare(shape: sample.shape, count: count)
-            let dt = sigmaNext - sigma
-            HeunKernel.firstOrder(estimate, clip: clip, sigma: sigma, dt: dt, sample, modelOutput, &d, &predOriginalSample, &prevSample)
-            derivative = d
-            pendingDt = dt
-            pendingSample = sample
-        } else {
-            guard let previous = derivative, let dt = pendingDt, let start = pendingSample,
-                previous.count == count, start.count == count
-            else {
-                throw SchedulerError(key: "sample", message: "sample size changed between the two halves of a Heun step")
+            if derivativeBuffer.count != count {
+                derivativeBuffer = Tensor.uninitializedScalars(count)
+                startBuffer = Tensor.uninitializedScalars(count)
             }
-            HeunKernel.secondOrder(
-                estimate, clip: clip, sigmaNext: sigmaNext, dt: dt, sample, modelOutput, previous, start,
-                &predOriginalSample, &prevSample)
-            spare = previous
-            derivative = nil
-            pendingDt = nil
-            pendingSample = nil
+            return StepPlan(index: i, firstOrder: true, estimate: estimate, clip: clip, sigma: sigma, dt: sigmaNext - sigma)
         }
-        index.current = i + 1
+        guard let dt = pendingDt, pendingCount == count else {
+            throw SchedulerError(key: "sample", message: "sample size changed between the two halves of a Heun step")
+        }
+        return StepPlan(index: i, firstOrder: false, estimate: estimate, clip: clip, sigma: sigmaNext, dt: dt)
+    }
+
+    /// The fused half step; `out` may be `x`, and `x0` nil when the estimate is not wanted.
+    private func run(
+        _ plan: StepPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>, _ x0: UnsafeMutablePointer<Float>?,
+        _ out: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        modelOutput.scalars.withUnsafeBufferPointer { m in
+            derivativeBuffer.withUnsafeMutableBufferPointer { d in
+                startBuffer.withUnsafeMutableBufferPointer { start in
+                    guard let m = m.baseAddress, let d = d.baseAddress, let start = start.baseAddress else { return }
+                    HeunKernel.halfStep(
+                        firstOrder: plan.firstOrder, plan.estimate, clip: plan.clip, sigma: plan.sigma, dt: plan.dt,
+                        count: count, sample: x, model: m, derivative: d, start: start, original: x0, output: out,
+                        level: kernelLevel)
+                }
+            }
+        }
+    }
+
+    /// The Euler half leaves its dt for the correction; the correction clears it.
+    private func finish(_ plan: StepPlan, count: Int) {
+        pendingDt = plan.firstOrder ? plan.dt : nil
+        pendingCount = count
+        index.current = plan.index + 1
     }
 
     /// `add_noise`: x₀ + ε·σ at the sigma of each timestep (one, or one per batch item).
@@ -180,8 +222,31 @@ public final class HeunDiscreteScheduler {
     }
 }
 
-/// The two fused half steps of Heun's method.
+/// The two half steps of Heun's method: in the C kernels, and in Swift, kept as the reference
+/// the C kernels are tested against.
 enum HeunKernel {
+    /// A half step in the C kernels at `level`: the Euler half (from σ = `sigma`), which writes x
+    /// and d into `start` and `derivative`, or the correction (at σ_next = `sigma`), which reads
+    /// them. `original` may be nil; `output` may be `sample`.
+    static func halfStep(
+        firstOrder: Bool, _ estimate: EulerKernel.Estimate, clip: Float, sigma: Float, dt: Float, count: Int,
+        sample: UnsafePointer<Float>, model: UnsafePointer<Float>, derivative: UnsafeMutablePointer<Float>,
+        start: UnsafeMutablePointer<Float>, original: UnsafeMutablePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, level: KernelLevel
+    ) {
+        var params = sk_heun_params()
+        (params.mode, params.s, params.vc, params.vb) = estimate.kernelMode
+        params.lo = -clip
+        params.hi = clip
+        params.sigma = sigma
+        params.dt = dt
+        if firstOrder {
+            sk_heun_first(level.rawValue, &params, sample, model, original, derivative, start, output, count)
+        } else {
+            sk_heun_second(level.rawValue, &params, sample, model, derivative, start, original, output, count)
+        }
+    }
+
     /// x₀, d = (x − x₀)/σ (kept), x + d·dt.
     static func firstOrder(
         _ estimate: EulerKernel.Estimate, clip: Float, sigma: Float, dt: Float, _ sample: Tensor, _ model: Tensor,

@@ -1,3 +1,5 @@
+internal import CSchedulerKernels
+
 /// diffusers' `LCMScheduler`: multistep sampling of latent consistency models (arXiv 2310.04378).
 ///
 /// Matches `diffusers/schedulers/scheduling_lcm.py` of diffusers 0.42.1: the timesteps are taken
@@ -26,6 +28,10 @@ public final class LCMScheduler {
 
     private var index = StepIndex()
     private var noiseBuffer: [Float] = []
+    /// The thresholded x₀ when `thresholding` is on (the quantile needs all of it before the pass).
+    private var scratch: [Float] = []
+    /// The instruction-set level of the step kernels (tests lower it to compare levels).
+    var kernelLevel = KernelLevel.active
 
     /// Builds the scheduler; throws when an option is out of range.
     public init(config: LCMSchedulerConfiguration = LCMSchedulerConfiguration()) throws(SchedulerError) {
@@ -147,11 +153,40 @@ public final class LCMScheduler {
         return LCMSchedulerOutput(prevSample: prev, denoised: denoised)
     }
 
-    /// `step` writing into `prevSample` and `denoised`, reusing their storage.
+    /// `step` writing into `prevSample` and `denoised`, reusing their storage when it has the
+    /// sample's size: with the noise buffer recycled too, a loop allocates nothing per step.
     public func step(
         modelOutput: Tensor, timestep: Int, sample: Tensor, generator: TorchGenerator? = nil,
         into prevSample: inout Tensor, denoised: inout Tensor
     ) throws(SchedulerError) {
+        let plan = try prepareStep(modelOutput: modelOutput, timestep: timestep, sample: sample, generator: generator)
+        sample.withStepStorage(into: &prevSample, original: &denoised) { x, d, out in
+            run(plan, modelOutput, x, d, out, shape: sample.shape)
+        }
+        index.current = plan.index + 1
+    }
+
+    /// The step in place: `sample` becomes x_{prev}, and `denoised` is not stored (at the last step
+    /// x_{prev} is the denoised estimate itself). Each element is read before it is written.
+    public func step(
+        modelOutput: Tensor, timestep: Int, sample: inout Tensor, generator: TorchGenerator? = nil
+    ) throws(SchedulerError) {
+        let plan = try prepareStep(modelOutput: modelOutput, timestep: timestep, sample: sample, generator: generator)
+        let shape = sample.shape
+        sample.withInPlaceStepStorage { x, out in run(plan, modelOutput, x, nil, out, shape: shape) }
+        index.current = plan.index + 1
+    }
+
+    private struct StepPlan {
+        var index: Int
+        var estimate: OriginalSampleEstimate
+        var pass: LCMPass
+    }
+
+    /// Checks the arguments, computes the step's float32 scalars and draws the step's noise.
+    private func prepareStep(
+        modelOutput: Tensor, timestep: Int, sample: Tensor, generator: TorchGenerator?
+    ) throws(SchedulerError) -> StepPlan {
         guard let n = numInferenceSteps else {
             throw SchedulerError(
                 key: "num_inference_steps", message: "number of inference steps is not set; call setTimesteps first")
@@ -171,50 +206,58 @@ public final class LCMScheduler {
             clipSampleRange: config.clipSampleRange, thresholding: config.thresholding,
             dynamicThresholdingRatio: config.dynamicThresholdingRatio, sampleMaxValue: config.sampleMaxValue)
         let addsNoise = i != n - 1
-        let count = sample.count
         if addsNoise {
             guard let generator else {
                 throw SchedulerError(key: "generator", message: "LCM draws noise at every step but the last; pass a generator")
             }
+            let count = sample.count
             if noiseBuffer.count != count { noiseBuffer = Tensor.uninitializedScalars(count) }
             noiseBuffer.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
         }
-        let signal = TorchNumerics.sqrt(alphaProdPrev)
-        let noiseScale = TorchNumerics.sqrt(1 - alphaProdPrev)
-        prevSample.prepare(shape: sample.shape, count: count)
-        denoised.prepare(shape: sample.shape, count: count)
-        let batch = sample.shape.isEmpty ? 1 : sample.shape[0]
-        let items = batch > 0 ? count / batch : 0
-        sample.scalars.withUnsafeBufferPointer { x in
+        let pass = LCMPass(
+            prediction: config.predictionType, sqrtAlpha: estimate.sqrtAlpha, sqrtBeta: estimate.sqrtBeta,
+            clipRange: estimate.clipRange, cOut: cOut, cSkip: cSkip,
+            renoise: addsNoise ? (TorchNumerics.sqrt(alphaProdPrev), TorchNumerics.sqrt(1 - alphaProdPrev)) : nil)
+        return StepPlan(index: i, estimate: estimate, pass: pass)
+    }
+
+    /// The fused pass; `out` may be `x`, and `denoised` nil when the estimate is not wanted.
+    ///
+    /// With thresholding, the quantile of the whole x₀ comes first: x₀ is estimated and
+    /// thresholded into the scratch buffer, and the pass then takes it as a sample prediction.
+    private func run(
+        _ plan: StepPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>, _ denoised: UnsafeMutablePointer<Float>?,
+        _ out: UnsafeMutablePointer<Float>, shape: [Int]
+    ) {
+        let count = modelOutput.count
+        let estimate = plan.estimate
+        var pass = plan.pass
+        if let threshold = estimate.threshold {
+            if scratch.count != count { scratch = Tensor.uninitializedScalars(count) }
             modelOutput.scalars.withUnsafeBufferPointer { m in
-                noiseBuffer.withUnsafeBufferPointer { noise in
-                    denoised.scalars.withUnsafeMutableBufferPointer { d in
-                        prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                            var thresholds: [Float]?
-                            if let threshold = estimate.threshold {
-                                // The quantile of the whole x₀ first (kept in `out` until the blend).
-                                for k in 0..<count { out[k] = estimate.unclipped(sample: x[k], modelOutput: m[k]) }
-                                thresholds = DynamicThresholding.thresholds(
-                                    UnsafeBufferPointer(out), batch: batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
-                            }
-                            for k in 0..<count {
-                                let original: Float
-                                if let thresholds {
-                                    let s = thresholds[k / max(items, 1)]
-                                    original = TorchNumerics.clamp(out[k], -s, s) / s
-                                } else {
-                                    original = estimate.estimate(sample: x[k], modelOutput: m[k])
-                                }
-                                let value = cOut * original + cSkip * x[k]
-                                d[k] = value
-                                out[k] = addsNoise ? signal * value + noiseScale * noise[k] : value
-                            }
-                        }
+                scratch.withUnsafeMutableBufferPointer { x0 in
+                    for k in 0..<count { x0[k] = estimate.unclipped(sample: x[k], modelOutput: m[k]) }
+                    let batch = shape.isEmpty ? 1 : shape[0]
+                    let items = batch > 0 ? count / batch : 0
+                    let thresholds = DynamicThresholding.thresholds(
+                        UnsafeBufferPointer(x0), batch: batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
+                    for k in 0..<count {
+                        let s = thresholds[k / max(items, 1)]
+                        x0[k] = TorchNumerics.clamp(x0[k], -s, s) / s
                     }
                 }
             }
+            pass.prediction = .sample
         }
-        index.current = i + 1
+        let model = estimate.threshold == nil ? modelOutput.scalars : scratch
+        model.withUnsafeBufferPointer { m in
+            noiseBuffer.withUnsafeBufferPointer { noise in
+                guard let m = m.baseAddress else { return }
+                pass.run(
+                    count: count, sample: x, model: m, noise: noise.baseAddress, denoised: denoised, output: out,
+                    level: kernelLevel)
+            }
+        }
     }
 
     /// `add_noise`: √ᾱₜ · x₀ + √(1 − ᾱₜ) · ε, with one timestep or one per batch item.
@@ -235,6 +278,40 @@ public final class LCMScheduler {
             throw SchedulerError(key: "timestep", message: "timestep \(timestep) is not in the scheduler's timesteps")
         }
         return i == timesteps.count - 1 ? -1 : timesteps[i + 1]
+    }
+}
+
+/// The fused element pass of an LCM step, in torch's float32 order: x₀ from the model output
+/// (clamped with `clip_sample`), the boundary-condition blend `c_out·x₀ + c_skip·x` (`denoised`),
+/// and the re-noising `√ᾱ_prev·denoised + √(1 − ᾱ_prev)·noise` on every step but the last.
+struct LCMPass {
+    /// How x₀ comes from the model output (`.sample` when x₀ was thresholded beforehand).
+    var prediction: PredictionType
+    /// √ᾱₜ and √(1 − ᾱₜ).
+    var sqrtAlpha: Float, sqrtBeta: Float
+    /// The clamp of x₀, or nil for none.
+    var clipRange: Float?
+    var cOut: Float, cSkip: Float
+    /// √ᾱ_prev and √(1 − ᾱ_prev) when the step re-noises.
+    var renoise: (signal: Float, noiseScale: Float)?
+
+    /// Runs the pass in the C kernels at `level`; `denoised` may be nil, `output` may be `sample`,
+    /// and `noise` is read only when the step re-noises.
+    func run(
+        count: Int, sample: UnsafePointer<Float>, model: UnsafePointer<Float>, noise: UnsafePointer<Float>?,
+        denoised: UnsafeMutablePointer<Float>?, output: UnsafeMutablePointer<Float>, level: KernelLevel
+    ) {
+        var params = sk_lcm_params()
+        params.x0_mode = StepPass.Estimate(prediction).kernelMode
+        params.sqrt_alpha = sqrtAlpha
+        params.sqrt_beta = sqrtBeta
+        (params.lo, params.hi) = StepPass.clampBounds(clipRange)
+        params.c_out = cOut
+        params.c_skip = cSkip
+        params.renoise = renoise == nil ? 0 : 1
+        params.signal = renoise?.signal ?? 0
+        params.noise_scale = renoise?.noiseScale ?? 0
+        sk_lcm(level.rawValue, &params, sample, model, noise, denoised, output, count)
     }
 }
 

@@ -19,6 +19,21 @@ struct StepPass {
             case .vPrediction: self = .vPrediction
             }
         }
+
+        /// The C kernels' SK_X0_* mode number.
+        var kernelMode: Int32 {
+            switch self {
+            case .epsilon: Int32(SK_X0_EPSILON)
+            case .sample: Int32(SK_X0_SAMPLE)
+            case .vPrediction: Int32(SK_X0_V)
+            }
+        }
+    }
+
+    /// The kernels' x₀ clamp bounds: ±range, or ±∞ for none (clamp(±∞) is the identity, NaN
+    /// included, so one loop serves clipped and unclipped x₀).
+    static func clampBounds(_ clipRange: Float?) -> (lo: Float, hi: Float) {
+        (clipRange.map { -$0 } ?? -.infinity, clipRange ?? .infinity)
     }
 
     /// The y of `a · x₀ + b · y`.
@@ -88,11 +103,7 @@ struct StepPass {
 
     private var kernelParameters: sk_step_params {
         var params = sk_step_params()
-        switch estimate {
-        case .epsilon: params.x0_mode = Int32(SK_X0_EPSILON)
-        case .sample: params.x0_mode = Int32(SK_X0_SAMPLE)
-        case .vPrediction: params.x0_mode = Int32(SK_X0_V)
-        }
+        params.x0_mode = estimate.kernelMode
         switch direction {
         case .modelOutput: params.y_mode = Int32(SK_Y_MODEL)
         case .epsilonFromSample: params.y_mode = Int32(SK_Y_SAMPLE_EPSILON)
@@ -109,9 +120,7 @@ struct StepPass {
         }
         params.sqrt_alpha = sqrtAlpha
         params.sqrt_beta = sqrtBeta
-        // clamp(±∞) is the identity, NaN included, so one loop serves clipped and unclipped x₀.
-        params.lo = clipRange.map { -$0 } ?? -.infinity
-        params.hi = clipRange ?? .infinity
+        (params.lo, params.hi) = Self.clampBounds(clipRange)
         params.a = a
         params.b = b
         return params

@@ -281,41 +281,56 @@ enum SolverHarness {
         let scheduler = try make(fixture)
         try apply(fixture.call, to: scheduler)
         let generator = TorchGenerator(seed: fixture.seed ?? 0)
-        var sample = dummySampleDeter()
-        var timesteps = scheduler.timestepValues
         let kind = fixture.kind ?? "plain"
-        switch kind {
-        case "tail":
-            timesteps = Array(timesteps[(fixture.start ?? 0)...])
-        case "noise":
-            let start = fixture.start ?? 0
-            timesteps = Array(timesteps[start...])
-            if fixture.begin_index == true { try setBeginIndex(scheduler, start) }
-            sample = try addNoise(scheduler, sample, dummyNoiseDeter(), at: timesteps[0])
-        case "scaled", "pipeline":
-            let sigma = scheduler.initNoiseSigma
-            sample = Tensor(uncheckedShape: sample.shape, scalars: sample.scalars.map { $0 * sigma })
-        default:
-            break
-        }
+        var (timesteps, sample) = try start(
+            scheduler, kind: kind, at: fixture.start, beginIndex: fixture.begin_index == true, from: dummySampleDeter())
         var trace: [Int: Tensor] = [:]
         let recorded = Set(fixture.trace.map(\.step))
-        let learned = fixture.learned ?? false
         for (i, t) in timesteps.enumerated() {
-            let m: Tensor
-            switch kind {
-            case "scaled":
-                sample = try scheduler.scaleModelInput(sample, timestep: t)
-                m = solverDummyModel(sample, t, learned: learned)
-            case "pipeline":
-                m = solverDummyModel(try scheduler.scaleModelInput(sample, timestep: t), t, learned: learned)
-            default:
-                m = solverDummyModel(sample, t, learned: learned)
-            }
+            let m = try modelOutput(scheduler, kind: kind, sample: &sample, at: t, learned: fixture.learned ?? false)
             sample = try step(scheduler, fixture, m, t, sample, generator)
             if recorded.contains(i) { trace[i] = sample }
         }
         return (sample, trace, scheduler)
+    }
+
+    /// A loop's timesteps and first sample as the fixture script sets them up for each kind:
+    /// `tail` starts at index `start`, `noise` also noises the sample to its first timestep (after
+    /// `set_begin_index` when asked), `scaled` and `pipeline` start from sample · init_noise_sigma.
+    static func start(
+        _ scheduler: any DiffusionScheduler, kind: String, at start: Int?, beginIndex: Bool, from sample: Tensor
+    ) throws -> (timesteps: [Double], sample: Tensor) {
+        let timesteps = scheduler.timestepValues
+        switch kind {
+        case "tail":
+            return (Array(timesteps[(start ?? 0)...]), sample)
+        case "noise":
+            let tail = Array(timesteps[(start ?? 0)...])
+            if beginIndex { try setBeginIndex(scheduler, start ?? 0) }
+            return (tail, try addNoise(scheduler, sample, dummyNoiseDeter(), at: tail[0]))
+        case "scaled", "pipeline":
+            let sigma = scheduler.initNoiseSigma
+            return (timesteps, Tensor(uncheckedShape: sample.shape, scalars: sample.scalars.map { $0 * sigma }))
+        default:
+            return (timesteps, sample)
+        }
+    }
+
+    /// The test model's output at `t` for a loop kind: `scaled` replaces the sample by its scaled
+    /// form (which `step` then receives, as diffusers' Euler-family tests do), `pipeline` scales
+    /// only the model's input.
+    static func modelOutput(
+        _ scheduler: any DiffusionScheduler, kind: String, sample: inout Tensor, at t: Double, learned: Bool
+    ) throws -> Tensor {
+        switch kind {
+        case "scaled":
+            sample = try scheduler.scaleModelInput(sample, timestep: t)
+            return solverDummyModel(sample, t, learned: learned)
+        case "pipeline":
+            return solverDummyModel(try scheduler.scaleModelInput(sample, timestep: t), t, learned: learned)
+        default:
+            return solverDummyModel(sample, t, learned: learned)
+        }
     }
 
     static func step(
