@@ -17,6 +17,11 @@ with the library's own decoder:
                   sampled elements (hex). Stochastic samplers draw from torch.manual_seed(seed).
 * beta_ppf.json   scipy.stats.beta.ppf(q, 0.6, 0.6) on a grid, as float64 hex, for the inverse
                   incomplete beta function.
+* flow_per_token.json  FlowMatchEulerDiscreteScheduler.step(..., per_token_timesteps=...): single steps
+                  (inputs from torch.randn(seed), per-token timesteps and the whole result as float32
+                  hex, or diffusers' error) and chained LTX-Video-style conditioning loops.
+* euler_velocity.json  EulerDiscreteScheduler.get_velocity on dummy_sample_deter and randn noise: the
+                  whole result as float32 hex, or diffusers' error.
 """
 import json
 import math
@@ -507,6 +512,66 @@ def euler_loops():
                                                         timestep_spacing="trailing"),
                   "call": {"num_inference_steps": 30}, "kind": "pipeline", "seed": 7, "record": record})
     return cases
+
+
+
+def velocity_case(case):
+    """EulerDiscreteScheduler.get_velocity(dummy_sample_deter, randn(noise_seed), timesteps): the timesteps are
+    entries `picks` of the schedule (or the literal `timesteps`), as float32."""
+    out = dict(case)
+    s = build(case)
+    if case.get("call"):
+        call_set_timesteps(s, case["call"])
+    if "picks" in case:
+        timesteps = s.timesteps[case["picks"]]
+    else:
+        timesteps = torch.tensor(case["timesteps"], dtype=torch.float32)
+    out["velocity_timesteps"] = hexbits(timesteps.numpy())
+    sample = dummy_sample_deter()
+    noise = torch.randn(sample.shape, generator=torch.Generator().manual_seed(case["noise_seed"]))
+    try:
+        v = s.get_velocity(sample, noise, timesteps)
+    except Exception as e:  # diffusers' refusal (a timestep not in the schedule, a batch mismatch): the port must throw
+        out["error"] = f"{type(e).__name__}: {e}"
+        return out
+    assert v.shape == sample.shape and v.dtype == torch.float32
+    out["velocity"] = hexbits(v.numpy())
+    return out
+
+
+def euler_velocity_cases():
+    def case(config, call, picks=None, timesteps=None, noise_seed=0):
+        c = {"scheduler": EULER, "config": config, "call": call, "noise_seed": noise_seed}
+        if picks is not None:
+            c["picks"] = picks
+        else:
+            c["timesteps"] = timesteps
+        return c
+
+    return [
+        # One timestep for the batch, and one per batch item.
+        case({}, {"num_inference_steps": 10}, [3], noise_seed=1),
+        case(SD, {"num_inference_steps": 25}, [0, 5, 12, 24], noise_seed=2),
+        case(EULER_TEST, {"num_inference_steps": 50}, [49, 0, 17, 33], noise_seed=3),
+        case(dict(SD, timestep_spacing="trailing"), {"num_inference_steps": 7}, [6], noise_seed=4),
+        case(dict(COS, timestep_spacing="leading", steps_offset=1), {"num_inference_steps": 20}, [1, 2, 3, 19], noise_seed=5),
+        # Fractional timesteps (Karras, exponential sigmas) and continuous timesteps (0.25·log σ).
+        case(dict(SD, use_karras_sigmas=True), {"num_inference_steps": 20}, [0, 7, 13, 19], noise_seed=6),
+        case(dict(SD, use_exponential_sigmas=True), {"num_inference_steps": 12}, [4], noise_seed=7),
+        case(dict(SD, timestep_type="continuous", prediction_type="v_prediction"), {"num_inference_steps": 15},
+             [0, 14, 3, 9], noise_seed=8),
+        # Zero-SNR: step 999 reads the floored alphas_cumprod[-1] = 2**-24.
+        case(dict(SD, rescale_betas_zero_snr=True, timestep_spacing="trailing"), {"num_inference_steps": 1000},
+             [999, 998, 0, 500], noise_seed=9),
+        # A timestep that occurs twice: index_for_timestep takes the second match.
+        case(SD, {"timesteps": [999.0, 500.0, 500.0, 10.0]}, [1, 0, 3, 2], noise_seed=10),
+        # Before set_timesteps: the training schedule T-1 ... 0.
+        case({}, None, timesteps=[999.0, 0.0, 500.0, 123.0], noise_seed=11),
+        # Refusals: not in the schedule, three timesteps for a batch of four, a step past the training table.
+        case(SD, {"num_inference_steps": 10}, timesteps=[123.5], noise_seed=12),
+        case(SD, {"num_inference_steps": 10}, [0, 1, 2], noise_seed=13),
+        case({}, {"num_inference_steps": 1500}, [1200], noise_seed=14),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1040,6 +1105,7 @@ def main():
     write("loops.json", [loop_case(c) for c in loops])
     write("beta_ppf.json", beta_ppf())
     per_token = [per_token_case(c) for c in flow_per_token_cases()]
+    write("euler_velocity.json", [velocity_case(c) for c in euler_velocity_cases()])
     write("flow_per_token.json", {"steps": per_token, "loops": [per_token_loop_case(c) for c in flow_per_token_loops()]})
     print(f"{len(schedules)} schedule cases, {len(loops)} loop cases")
 
