@@ -17,6 +17,11 @@ with the library's own decoder:
                   sampled elements (hex). Stochastic samplers draw from torch.manual_seed(seed).
 * beta_ppf.json   scipy.stats.beta.ppf(q, 0.6, 0.6) on a grid, as float64 hex, for the inverse
                   incomplete beta function.
+* flow_per_token.json  FlowMatchEulerDiscreteScheduler.step(..., per_token_timesteps=...): single steps
+                  (inputs from torch.randn(seed), per-token timesteps and the whole result as float32
+                  hex, or diffusers' error) and chained LTX-Video-style conditioning loops.
+* euler_velocity.json  EulerDiscreteScheduler.get_velocity on dummy_sample_deter and randn noise: the
+                  whole result as float32 hex, or diffusers' error.
 """
 import json
 import math
@@ -512,6 +517,66 @@ def euler_loops():
     return cases
 
 
+
+def velocity_case(case):
+    """EulerDiscreteScheduler.get_velocity(dummy_sample_deter, randn(noise_seed), timesteps): the timesteps are
+    entries `picks` of the schedule (or the literal `timesteps`), as float32."""
+    out = dict(case)
+    s = build(case)
+    if case.get("call"):
+        call_set_timesteps(s, case["call"])
+    if "picks" in case:
+        timesteps = s.timesteps[case["picks"]]
+    else:
+        timesteps = torch.tensor(case["timesteps"], dtype=torch.float32)
+    out["velocity_timesteps"] = hexbits(timesteps.numpy())
+    sample = dummy_sample_deter()
+    noise = torch.randn(sample.shape, generator=torch.Generator().manual_seed(case["noise_seed"]))
+    try:
+        v = s.get_velocity(sample, noise, timesteps)
+    except Exception as e:  # diffusers' refusal (a timestep not in the schedule, a batch mismatch): the port must throw
+        out["error"] = f"{type(e).__name__}: {e}"
+        return out
+    assert v.shape == sample.shape and v.dtype == torch.float32
+    out["velocity"] = hexbits(v.numpy())
+    return out
+
+
+def euler_velocity_cases():
+    def case(config, call, picks=None, timesteps=None, noise_seed=0):
+        c = {"scheduler": EULER, "config": config, "call": call, "noise_seed": noise_seed}
+        if picks is not None:
+            c["picks"] = picks
+        else:
+            c["timesteps"] = timesteps
+        return c
+
+    return [
+        # One timestep for the batch, and one per batch item.
+        case({}, {"num_inference_steps": 10}, [3], noise_seed=1),
+        case(SD, {"num_inference_steps": 25}, [0, 5, 12, 24], noise_seed=2),
+        case(EULER_TEST, {"num_inference_steps": 50}, [49, 0, 17, 33], noise_seed=3),
+        case(dict(SD, timestep_spacing="trailing"), {"num_inference_steps": 7}, [6], noise_seed=4),
+        case(dict(COS, timestep_spacing="leading", steps_offset=1), {"num_inference_steps": 20}, [1, 2, 3, 19], noise_seed=5),
+        # Fractional timesteps (Karras, exponential sigmas) and continuous timesteps (0.25·log σ).
+        case(dict(SD, use_karras_sigmas=True), {"num_inference_steps": 20}, [0, 7, 13, 19], noise_seed=6),
+        case(dict(SD, use_exponential_sigmas=True), {"num_inference_steps": 12}, [4], noise_seed=7),
+        case(dict(SD, timestep_type="continuous", prediction_type="v_prediction"), {"num_inference_steps": 15},
+             [0, 14, 3, 9], noise_seed=8),
+        # Zero-SNR: step 999 reads the floored alphas_cumprod[-1] = 2**-24.
+        case(dict(SD, rescale_betas_zero_snr=True, timestep_spacing="trailing"), {"num_inference_steps": 1000},
+             [999, 998, 0, 500], noise_seed=9),
+        # A timestep that occurs twice: index_for_timestep takes the second match.
+        case(SD, {"timesteps": [999.0, 500.0, 500.0, 10.0]}, [1, 0, 3, 2], noise_seed=10),
+        # Before set_timesteps: the training schedule T-1 ... 0.
+        case({}, None, timesteps=[999.0, 0.0, 500.0, 123.0], noise_seed=11),
+        # Refusals: not in the schedule, three timesteps for a batch of four, a step past the training table.
+        case(SD, {"num_inference_steps": 10}, timesteps=[123.5], noise_seed=12),
+        case(SD, {"num_inference_steps": 10}, [0, 1, 2], noise_seed=13),
+        case({}, {"num_inference_steps": 1500}, [1200], noise_seed=14),
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # FlowMatchEulerDiscreteScheduler
 
@@ -567,6 +632,147 @@ def flow_loops():
     cases.append({"scheduler": FLOW, "config": {"shift": 3.0, "invert_sigmas": True}, "call": {"num_inference_steps": 10},
                   "record": record})
     return cases
+
+
+
+def timestep_at_sigma(sigma, T):
+    """A float32 timestep v with float32(v / T) == sigma exactly (None if no float32 near sigma*T has it)."""
+    sigma, T32 = np.float32(sigma), np.float32(T)
+    v = np.float32(sigma * T32)
+    for _ in range(16):
+        q = np.float32(v / T32)
+        if q == sigma:
+            return v
+        v = np.nextafter(v, np.float32(np.inf) if q < sigma else np.float32(-np.inf), dtype=np.float32)
+    return None
+
+
+def token_timesteps(s, count, rng):
+    """Per-token timesteps drawn from: the schedule's own timesteps, timesteps exactly at every schedule
+    sigma that a float32 timestep divides to (the final one included), timesteps within a few ulps of sigma + 1e-6 (where diffusers' mask
+    flips), 0 (clean conditioning tokens), T, and uniform values in [0, T]."""
+    T = s.config.num_train_timesteps
+    sigmas = s.sigmas.numpy()
+    pool = [np.float32(t) for t in s.timesteps.numpy()]
+    for sigma in sigmas:
+        v = timestep_at_sigma(sigma, T)
+        if v is None:
+            continue  # no float32 timestep divides to this sigma exactly
+        assert (torch.tensor([v]) / T)[0].item() == np.float32(sigma)
+        pool.append(v)
+    for sigma in sigmas[:: max(1, len(sigmas) // 4)]:
+        v = np.float32((np.float64(sigma) + 1e-6) * T)
+        for j in range(-2, 3):
+            w = v
+            for _ in range(abs(j)):
+                w = np.nextafter(w, np.float32(np.inf) if j > 0 else np.float32(-np.inf), dtype=np.float32)
+            pool.append(w)
+    pool += [np.float32(0.0), np.float32(T)]
+    pool = list(rng.permutation(np.array(pool, dtype=np.float32)))
+    while len(pool) < count:
+        pool.append(np.float32(rng.uniform(0, T)))
+    return np.array(pool[:count], dtype=np.float32)
+
+
+def per_token_case(case):
+    """One `step(model_output, timesteps[step], sample, per_token_timesteps=...)` on a fresh scheduler, with
+    sample and model output from torch.randn (seed) and the per-token timesteps from token_timesteps."""
+    out = dict(case)
+    s = build(case)
+    call_set_timesteps(s, case["call"])
+    out["sigmas"] = hexbits(s.sigmas.numpy())
+    count = int(np.prod(case["per_token_shape"]))
+    pt = torch.from_numpy(token_timesteps(s, count, np.random.default_rng(case["seed"])))
+    pt = pt.reshape(case["per_token_shape"])
+    out["per_token_timesteps"] = hexbits(pt.numpy())
+    g = torch.Generator().manual_seed(case["seed"])
+    sample = torch.randn(case["shape"], generator=g)
+    model = torch.randn(sample.shape, generator=g)
+    timestep = s.timesteps[case["step"]] if "timestep" not in case else torch.tensor(case["timestep"])
+    out["timestep"] = hexbits([timestep.item()])
+    noise = torch.Generator().manual_seed(case["noise_seed"]) if "noise_seed" in case else None
+    try:
+        prev = s.step(model, timestep, sample, generator=noise, per_token_timesteps=pt).prev_sample
+    except Exception as e:  # diffusers' own refusal (a shape torch cannot broadcast): the port must throw too
+        out["error"] = f"{type(e).__name__}: {e}"
+        return out
+    assert prev.shape == sample.shape and prev.dtype == torch.float32
+    out["prev_sample"] = hexbits(prev.numpy())
+    out["step_index"] = s.step_index
+    return out
+
+
+def per_token_loop_case(case):
+    """LTX-Video's conditioning loop: tokens with conditioning strength c get timestep min(t, (1 - c)·1000);
+    the model is diffusers' dummy `x·t/(t + 1)` and the pipeline passes its negation."""
+    out = dict(case)
+    s = build(case)
+    call_set_timesteps(s, case["call"])
+    batch, tokens, channels = case["shape"]
+    strength = torch.from_numpy(np.random.default_rng(case["seed"]).choice(
+        np.array([0.0, 0.0, 0.0, 1.0, 0.5, 0.25], dtype=np.float32), size=(batch, tokens)))
+    out["strength"] = hexbits(strength.numpy())
+    sample = torch.randn(case["shape"], generator=torch.Generator().manual_seed(case["seed"]))
+    noise = torch.Generator().manual_seed(case["noise_seed"]) if "noise_seed" in case else None
+    for t in s.timesteps:
+        pt = torch.min(t.expand(batch, tokens), (1 - strength) * 1000.0)
+        model = sample * t / (t + 1)
+        sample = s.step(-model, t, sample, generator=noise, per_token_timesteps=pt).prev_sample
+    out["sigmas"] = hexbits(s.sigmas.numpy())
+    out["result"] = hexbits(sample.numpy())
+    out["step_index"] = s.step_index
+    return out
+
+
+def flow_per_token_cases():
+    cases = []
+
+    def add(config, call, step, shape, per_token_shape, seed, **extra):
+        cases.append(dict({"scheduler": FLOW, "config": config, "call": call, "step": step, "shape": shape,
+                           "per_token_shape": per_token_shape, "seed": seed}, **extra))
+
+    # Static shifts and token counts; per-token timesteps per batch item and token.
+    add({"shift": 1.0}, {"num_inference_steps": 10}, 0, [2, 7, 4], [2, 7], 1)
+    add({"shift": 3.0}, {"num_inference_steps": 28}, 5, [1, 64, 3], [1, 64], 2)
+    add({"shift": 3.0}, {"num_inference_steps": 50}, 49, [2, 96, 2], [2, 96], 3)
+    add({"shift": 0.5}, {"num_inference_steps": 5}, 2, [3, 16, 5], [3, 16], 4)
+    add({"shift": 6.0}, {"num_inference_steps": 4}, 1, [2, 40, 1], [2, 40], 5)
+    # Shared across the batch ([1, tokens] and [tokens]) or across the tokens ([batch, 1], LTX without conditioning).
+    add({"shift": 3.0}, {"num_inference_steps": 20}, 3, [2, 16, 8], [16], 6)
+    add({"shift": 3.0}, {"num_inference_steps": 20}, 7, [4, 9, 6], [4, 1], 7)
+    add({"shift": 3.0}, {"num_inference_steps": 20}, 0, [3, 1, 33], [3, 1], 8)
+    # Dynamic shifting (exponential and linear), shift_terminal, Karras sigmas, Flux's custom sigmas, T = 100.
+    add({"use_dynamic_shifting": True}, {"num_inference_steps": 30, "mu": 1.15}, 11, [2, 33, 5], [2, 33], 9)
+    add({"use_dynamic_shifting": True, "time_shift_type": "linear", "shift_terminal": 0.1},
+        {"num_inference_steps": 12, "mu": 0.8}, 4, [2, 24, 3], [2, 24], 10)
+    add({"shift": 3.0, "use_karras_sigmas": True}, {"num_inference_steps": 15}, 6, [1, 48, 4], [1, 48], 11)
+    add({"use_dynamic_shifting": True, "shift": 3.0},
+        {"sigmas": list(np.linspace(1.0, 1 / 8, 8)), "mu": 1.15}, 2, [2, 20, 4], [2, 20], 12)
+    add({"num_train_timesteps": 100, "shift": 2.0}, {"num_inference_steps": 7}, 3, [2, 18, 3], [2, 18], 13)
+    # invert_sigmas: the schedule rises to 1, and the largest sigma below each token's is still the target.
+    add({"shift": 3.0, "invert_sigmas": True}, {"num_inference_steps": 10}, 4, [2, 20, 3], [2, 20], 14)
+    # stochastic_sampling: x0 re-noised to each token's next sigma with diffusers' randn.
+    add({"shift": 3.0, "stochastic_sampling": True}, {"num_inference_steps": 20}, 3, [2, 16, 4], [2, 16], 15,
+        noise_seed=0)
+    add({"use_dynamic_shifting": True, "stochastic_sampling": True}, {"num_inference_steps": 10, "mu": 0.9},
+        8, [1, 40, 2], [40], 16, noise_seed=42)
+    # Refusals: shapes torch cannot broadcast, and a timestep that is not in the schedule.
+    add({"shift": 3.0}, {"num_inference_steps": 10}, 0, [2, 5, 3], [3, 5], 17)
+    add({"shift": 3.0}, {"num_inference_steps": 10}, 0, [2, 5, 3], [2, 4], 18)
+    add({"shift": 3.0}, {"num_inference_steps": 10}, 0, [2, 5, 3], [2, 5, 1], 19)
+    add({"shift": 3.0}, {"num_inference_steps": 10}, 0, [2, 5, 3], [2, 5], 20, timestep=123.25)
+    return cases
+
+
+def flow_per_token_loops():
+    return [
+        {"scheduler": FLOW, "config": {"shift": 3.0}, "call": {"num_inference_steps": 10}, "shape": [2, 24, 4],
+         "seed": 21},
+        {"scheduler": FLOW, "config": {"use_dynamic_shifting": True, "shift_terminal": 0.05},
+         "call": {"num_inference_steps": 16, "mu": 1.15}, "shape": [1, 50, 3], "seed": 22},
+        {"scheduler": FLOW, "config": {"shift": 3.0, "stochastic_sampling": True}, "call": {"num_inference_steps": 8},
+         "shape": [2, 12, 2], "seed": 23, "noise_seed": 7},
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -912,6 +1118,9 @@ def main():
     write("schedules.json", [schedule_case(c) for c in schedules])
     write("loops.json", [loop_case(c) for c in loops])
     write("beta_ppf.json", beta_ppf())
+    per_token = [per_token_case(c) for c in flow_per_token_cases()]
+    write("euler_velocity.json", [velocity_case(c) for c in euler_velocity_cases()])
+    write("flow_per_token.json", {"steps": per_token, "loops": [per_token_loop_case(c) for c in flow_per_token_loops()]})
     print(f"{len(schedules)} schedule cases, {len(loops)} loop cases")
 
 

@@ -279,6 +279,32 @@ public final class EulerDiscreteScheduler {
             originalSamples: originalSamples, noise: noise, timesteps: timesteps.map(Double.init), index: index,
             schedule: self.timesteps.map(Double.init), sigmas: sigmas)
     }
+
+    /// `get_velocity`: the v-prediction training target √ᾱ · ε − √(1 − ᾱ) · x, with one timestep or
+    /// one per batch item.
+    ///
+    /// As in diffusers, ᾱ is `alphas_cumprod[i]` where i is the timestep's *position* in `timesteps`
+    /// (`index_for_timestep`: the second match when it occurs twice), not the timestep itself; before
+    /// `setTimesteps` that is the training schedule, T − 1 … 0. Each timestep must be in `timesteps`.
+    public func getVelocity(sample: Tensor, noise: Tensor, timesteps: [Float]) throws(SchedulerError) -> Tensor {
+        let schedule = self.timesteps
+        var alphaProducts: [Float] = []
+        for t in timesteps {
+            let i: Int
+            do {
+                i = try StepIndex.index(of: Double(t), in: schedule, missing: .error) { Double($0) }
+            } catch {
+                throw SchedulerError(key: "timesteps", message: error.message)
+            }
+            // More inference steps than training timesteps: diffusers' indexing raises too.
+            guard i < alphasCumprod.count else {
+                throw SchedulerError(
+                    key: "timesteps", message: "timestep \(t) is step \(i), past the \(alphasCumprod.count) training timesteps")
+            }
+            alphaProducts.append(alphasCumprod[i])
+        }
+        return try ForwardProcess.velocity(alphaProducts: alphaProducts, sample: sample, noise: noise)
+    }
 }
 
 /// `torch.max` over a float32 vector (NaN wins, as in torch).

@@ -7,7 +7,8 @@ internal import CSchedulerKernels
 /// the float32 sigmas and timesteps are bit-identical (static shift, `time_shift` with μ,
 /// `shift_terminal`, Karras / exponential / beta sigmas, `invert_sigmas`, custom sigmas or
 /// timesteps), and `step` is one fused pass `x + dt·v` (or, with `stochastic_sampling`, the
-/// re-noised x₀ estimate with diffusers' `randn`). Per-token timesteps are not supported.
+/// re-noised x₀ estimate with diffusers' `randn`). ``step(modelOutput:timestep:sample:perTokenTimesteps:generator:)``
+/// is diffusers' `per_token_timesteps` branch (LTX-Video and Sana conditioning), bit-identical too.
 public final class FlowMatchEulerDiscreteScheduler {
     /// The options this scheduler was built from.
     public let config: FlowMatchEulerDiscreteSchedulerConfiguration
@@ -205,10 +206,15 @@ public final class FlowMatchEulerDiscreteScheduler {
             guard let generator else {
                 throw SchedulerError(key: "generator", message: "stochastic_sampling draws noise every step; pass a generator")
             }
-            if noiseBuffer.count != count { noiseBuffer = Tensor.uninitializedScalars(count) }
-            noiseBuffer.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
+            drawNoise(count: count, from: generator)
         }
         return StepPlan(index: i, sigma: sigmas[i], next: sigmas[i + 1])
+    }
+
+    /// Fills `noiseBuffer` with `randn(count)` from `generator`, as diffusers' `randn_tensor(sample.shape)`.
+    private func drawNoise(count: Int, from generator: TorchGenerator) {
+        if noiseBuffer.count != count { noiseBuffer = Tensor.uninitializedScalars(count) }
+        noiseBuffer.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
     }
 
     /// `x + dt·m`, or `(1 − σ_next)·(x − σ·m) + σ_next·noise`; `out` may be `x`.
@@ -239,6 +245,159 @@ public final class FlowMatchEulerDiscreteScheduler {
         _ out: UnsafeMutablePointer<Float>, _ count: Int
     ) {
         sk_flow_euler(level.rawValue, dt, x, m, out, count)
+    }
+
+    /// One step with a timestep per token: diffusers' `step(…, per_token_timesteps=…)`, which the
+    /// LTX-Video and Sana pipelines use to hold conditioning tokens at their own noise level.
+    ///
+    /// Token (b, n) starts at its own σ = t_{b,n} / T and moves to the largest sigma of the schedule
+    /// (the final one included) that lies below σ − 10⁻⁶, or to 0 when none does; its `channels`
+    /// elements all take the same dt. As in diffusers, dt = σ − σ_next is **positive** here (the
+    /// plain step uses σ_next − σ), so the pipelines pass the negated velocity. With
+    /// `stochastic_sampling` the result is (1 − σ_next)·(x − σ·m) + σ_next·noise, noise from `generator`.
+    ///
+    /// `timestep` only keeps the step index as diffusers does: the first call looks it up in
+    /// `timesteps` (or starts at the begin index), and every call advances the index by one.
+    ///
+    /// - Parameters:
+    ///   - sample: x of shape `[batch, tokens, channels]`; `modelOutput` has the same shape.
+    ///   - perTokenTimesteps: shape `[batch, tokens]`, where either extent may be 1 to share the
+    ///     timesteps across the batch or across the tokens (torch broadcasting), or `[tokens]`,
+    ///     which counts as `[1, tokens]`. Values are timesteps σ·T, as passed to the model.
+    public func step(
+        modelOutput: Tensor, timestep: Float, sample: Tensor, perTokenTimesteps: Tensor, generator: TorchGenerator? = nil
+    ) throws(SchedulerError) -> StepOutput {
+        var prev = Tensor.empty
+        try step(
+            modelOutput: modelOutput, timestep: timestep, sample: sample, perTokenTimesteps: perTokenTimesteps,
+            generator: generator, into: &prev)
+        return StepOutput(prevSample: prev)
+    }
+
+    /// The per-token step writing into `prevSample`, reusing its storage when it has the sample's size.
+    public func step(
+        modelOutput: Tensor, timestep: Float, sample: Tensor, perTokenTimesteps: Tensor, generator: TorchGenerator? = nil,
+        into prevSample: inout Tensor
+    ) throws(SchedulerError) {
+        let plan = try preparePerTokenStep(
+            modelOutput: modelOutput, timestep: timestep, sample: sample, perTokenTimesteps: perTokenTimesteps,
+            generator: generator)
+        prevSample.prepare(shape: sample.shape, count: sample.count)
+        sample.scalars.withUnsafeBufferPointer { x in
+            prevSample.scalars.withUnsafeMutableBufferPointer { out in
+                run(plan, modelOutput, x.baseAddress, out.baseAddress)
+            }
+        }
+        index.current = plan.index + 1
+    }
+
+    /// The per-token step in place: `sample` becomes the next sample (each element is read before it is written).
+    public func step(
+        modelOutput: Tensor, timestep: Float, sample: inout Tensor, perTokenTimesteps: Tensor,
+        generator: TorchGenerator? = nil
+    ) throws(SchedulerError) {
+        let plan = try preparePerTokenStep(
+            modelOutput: modelOutput, timestep: timestep, sample: sample, perTokenTimesteps: perTokenTimesteps,
+            generator: generator)
+        sample.scalars.withUnsafeMutableBufferPointer { x in
+            run(plan, modelOutput, x.baseAddress.map { UnsafePointer($0) }, x.baseAddress)
+        }
+        index.current = plan.index + 1
+    }
+
+    /// The sigmas of one per-token step, per entry of the per-token timesteps, and how tokens map to them.
+    private struct PerTokenPlan {
+        var index: Int
+        /// σ = t/T of each entry, row-major over `[rows, columns]`.
+        var sigma: [Float]
+        /// The schedule sigma each entry steps to.
+        var next: [Float]
+        var rows: Int, columns: Int
+        var batch: Int, tokens: Int, channels: Int
+    }
+
+    /// Checks the shapes (before touching the step index), then finds each token's sigmas.
+    private func preparePerTokenStep(
+        modelOutput: Tensor, timestep: Float, sample: Tensor, perTokenTimesteps: Tensor, generator: TorchGenerator?
+    ) throws(SchedulerError) -> PerTokenPlan {
+        try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
+        guard sample.shape.count == 3 else {
+            throw SchedulerError(
+                key: "sample",
+                message: "a per-token step needs a sample of shape [batch, tokens, channels], not \(sample.shape)")
+        }
+        let (batch, tokens, channels) = (sample.shape[0], sample.shape[1], sample.shape[2])
+        let perToken = perTokenTimesteps.shape
+        let (rows, columns): (Int, Int)
+        switch perToken.count {
+        case 1: (rows, columns) = (1, perToken[0])
+        case 2: (rows, columns) = (perToken[0], perToken[1])
+        default:
+            throw SchedulerError(
+                key: "per_token_timesteps",
+                message: "per_token_timesteps must have shape [batch, tokens] or [tokens], not \(perToken)")
+        }
+        guard rows == batch || rows == 1, columns == tokens || columns == 1 else {
+            throw SchedulerError(
+                key: "per_token_timesteps",
+                message: "per_token_timesteps has shape \(perToken), which does not broadcast to the sample's [batch, tokens] = [\(batch), \(tokens)]")
+        }
+        let i = try resolveIndex(timestep)
+        if config.stochasticSampling {
+            guard let generator else {
+                throw SchedulerError(key: "generator", message: "stochastic_sampling draws noise every step; pass a generator")
+            }
+            drawNoise(count: sample.count, from: generator)
+        }
+        // `per_token_timesteps / num_train_timesteps`, then `sigmas < per_token_sigmas - 1e-6` in float32.
+        let trainT = Float(config.numTrainTimesteps)
+        let sigma = perTokenTimesteps.scalars.map { $0 / trainT }
+        let next = sigma.map { Self.nextSigma(below: $0 - Float(1e-6), in: sigmas) }
+        return PerTokenPlan(
+            index: i, sigma: sigma, next: next, rows: rows, columns: columns, batch: batch, tokens: tokens,
+            channels: channels)
+    }
+
+    /// `(mask * sigmas).max(dim=0)` with mask = sigmas < `threshold`: the largest schedule sigma below
+    /// the threshold, 0 when there is none (torch's max, where NaN wins).
+    static func nextSigma(below threshold: Float, in sigmas: [Float]) -> Float {
+        var best = -Float.infinity
+        for s in sigmas {
+            let masked = (s < threshold ? 1 : 0) * s
+            if masked.isNaN { return masked }
+            if masked > best { best = masked }
+        }
+        return best
+    }
+
+    /// Each token's channels: `x + dt·m` with dt = σ − σ_next, or the stochastic re-noising; `out` may be `x`.
+    private func run(
+        _ plan: PerTokenPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?
+    ) {
+        guard let x, let out else { return }
+        let stochastic = config.stochasticSampling
+        let channels = plan.channels
+        modelOutput.scalars.withUnsafeBufferPointer { m in
+            noiseBuffer.withUnsafeBufferPointer { noise in
+                guard let m = m.baseAddress else { return }
+                for b in 0..<plan.batch {
+                    for n in 0..<plan.tokens {
+                        let entry = (plan.rows == 1 ? 0 : b) * plan.columns + (plan.columns == 1 ? 0 : n)
+                        let sigma = plan.sigma[entry], next = plan.next[entry]
+                        let offset = (b * plan.tokens + n) * channels
+                        if stochastic, let noise = noise.baseAddress {
+                            let keep = 1 - next
+                            for k in offset..<offset + channels {
+                                out[k] = keep * (x[k] - sigma * m[k]) + next * noise[k]
+                            }
+                        } else {
+                            Self.flowEuler(
+                                level: kernelLevel, dt: sigma - next, x + offset, m + offset, out + offset, channels)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// `scale_noise`: σ·noise + (1 − σ)·x at the sigma of each timestep (the forward process).

@@ -1,23 +1,32 @@
 /// The forward-process helpers of the timestep-indexed VP schedulers: diffusers' `add_noise`
-/// and `get_velocity` (DDPM `569-644`, DDIM `517-592`), as fused loops.
+/// and `get_velocity` (DDPM `569-644`, DDIM `517-592`; Euler's `get_velocity` too), as fused loops.
 enum ForwardProcess {
     /// Per-batch-item √ᾱₜ and √(1 − ᾱₜ) for `timesteps`, which holds one timestep or one per batch item.
     static func scales(
         alphasCumprod: [Float], timesteps: [Int], shape: [Int]
     ) throws(SchedulerError) -> [(signal: Float, noise: Float)] {
-        let batch = shape.first ?? 1
-        guard timesteps.count == 1 || (timesteps.count == batch && !shape.isEmpty) else {
-            throw SchedulerError(
-                key: "timesteps",
-                message: "got \(timesteps.count) timesteps for a batch of \(batch); pass one or one per batch item")
-        }
-        var scales: [(signal: Float, noise: Float)] = []
+        try checkCount(timesteps.count, shape: shape)
+        var alphaProducts: [Float] = []
         for t in timesteps {
             try InferenceTimesteps.validate(t, numTrainTimesteps: alphasCumprod.count, key: "timesteps")
-            let ac = alphasCumprod[t]
-            scales.append((TorchNumerics.sqrt(ac), TorchNumerics.sqrt(1 - ac)))
+            alphaProducts.append(alphasCumprod[t])
         }
-        return scales
+        return scales(alphaProducts)
+    }
+
+    /// `ac ** 0.5` and `(1 - ac) ** 0.5` in float32 for each ᾱ.
+    static func scales(_ alphaProducts: [Float]) -> [(signal: Float, noise: Float)] {
+        alphaProducts.map { (TorchNumerics.sqrt($0), TorchNumerics.sqrt(1 - $0)) }
+    }
+
+    /// Throws unless there is one timestep, or one per batch item of a sample of `shape`.
+    static func checkCount(_ count: Int, shape: [Int]) throws(SchedulerError) {
+        let batch = shape.first ?? 1
+        guard count == 1 || (count == batch && !shape.isEmpty) else {
+            throw SchedulerError(
+                key: "timesteps",
+                message: "got \(count) timesteps for a batch of \(batch); pass one or one per batch item")
+        }
     }
 
     /// `a * x + b * y` per batch item, the shape of both `add_noise` and (with b negated) `get_velocity`.
@@ -59,5 +68,12 @@ enum ForwardProcess {
         try sample.checkSameShape(as: noise, "sample", "noise")
         let scales = try scales(alphasCumprod: alphasCumprod, timesteps: timesteps, shape: sample.shape)
         return combine(noise, sample, scales: scales.map { ($0.signal, $0.noise) }, subtract: true)
+    }
+
+    /// `get_velocity` with ᾱ already picked, one or one per batch item: √ᾱ · ε − √(1 − ᾱ) · x.
+    static func velocity(alphaProducts: [Float], sample: Tensor, noise: Tensor) throws(SchedulerError) -> Tensor {
+        try sample.checkSameShape(as: noise, "sample", "noise")
+        try checkCount(alphaProducts.count, shape: sample.shape)
+        return combine(noise, sample, scales: scales(alphaProducts).map { ($0.signal, $0.noise) }, subtract: true)
     }
 }

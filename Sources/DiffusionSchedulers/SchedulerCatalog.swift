@@ -41,3 +41,15 @@ extension EulerAncestralDiscreteScheduler: SigmaScheduled {}
 extension HeunDiscreteScheduler: SigmaScheduled {}
 extension UniPCMultistepScheduler: SigmaScheduled {}
 extension FlowMatchEulerDiscreteScheduler: SigmaScheduled {}
+
+/// A scheduler whose `set_timesteps` takes diffusers' `mu`: the resolution-dependent shift of
+/// flow-matching schedules (`use_dynamic_shifting`), which pipelines compute from the image size.
+public protocol DynamicShiftingScheduler: DiffusionScheduler {
+    /// `set_timesteps(num_inference_steps, mu=…)`; `mu` is required when `use_dynamic_shifting` is on.
+    func setTimesteps(_ numInferenceSteps: Int, mu: Double?) throws(SchedulerError)
+}
+
+extension FlowMatchEulerDiscreteScheduler: DynamicShiftingScheduler {}
+extension DPMSolverMultistepScheduler: DynamicShiftingScheduler {}
+extension DPMSolverSinglestepScheduler: DynamicShiftingScheduler {}
+extension UniPCMultistepScheduler: DynamicShiftingScheduler {}

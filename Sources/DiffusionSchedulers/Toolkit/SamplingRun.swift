@@ -79,16 +79,17 @@ extension GaussianMixture {
 
 extension GaussianMixture {
     /// Runs a scheduler of this library from `start` for `steps` inference steps with this mixture's exact
-    /// model: DDPM, DDIM, DPM-Solver multistep and singlestep, UniPC (variance preserving), Euler,
-    /// Euler ancestral and Heun (variance exploding) and flow-matching Euler.
+    /// model: DDPM, DDIM, DPM-Solver multistep and singlestep, UniPC (variance preserving, or flow
+    /// matching with `use_flow_sigmas`), Euler, Euler ancestral and Heun (variance exploding) and
+    /// flow-matching Euler (with or without `invert_sigmas`).
     ///
     /// `start` is x_T ~ N(0, I) as a pipeline draws it; the run begins from x_T·`init_noise_sigma` in the
     /// scheduler's own coordinates, which is what `SamplingRun.start` records: x_VP for the
     /// variance-preserving schedulers, x_VP/α = x₀ + σ·ε for the Euler family (level α = 1, σ = the
-    /// scheduler's sigma), (1 − σ)·x₀ + σ·ε for flow matching. `states`, `startLevel` and `endLevel`
-    /// are all in those coordinates, so ``SamplingRun/error(against:referenceSteps:)`` is the distance
-    /// to the exact probability-flow ODE solution from the same start; with a final sigma of 0 (the
-    /// default everywhere) the end level is α = 1, σ = 0 and the samples are in data space.
+    /// scheduler's sigma), (1 − σ)·x₀ + σ·ε for flow matching and for `use_flow_sigmas`. `states`,
+    /// `startLevel` and `endLevel` are all in those coordinates, so ``SamplingRun/error(against:referenceSteps:)``
+    /// is the distance to the exact probability-flow ODE solution from the same start; with a final
+    /// sigma of 0 (the default everywhere) the end level is α = 1, σ = 0 and the samples are in data space.
     ///
     /// At each model call the model returns the scheduler's `prediction_type` (`flow_prediction` for
     /// flow matching) for `scaleModelInput` of the sample, at the noise level the scheduler assumes
@@ -96,29 +97,34 @@ extension GaussianMixture {
     /// family the scaled input x/√(σ² + 1) is the variance-preserving sample of that sigma; Heun's
     /// second call of a step sees the sigma it stepped to). So the measured error is the solver's
     /// alone, even where a schedule rounds Karras, exponential, Lu or beta sigmas to timesteps.
-    /// Stochastic schedulers (DDPM, Euler ancestral, SDE variants of DPM-Solver) draw their noise from
-    /// `generator`; their samples do not converge to the probability-flow solution.
+    /// With `invert_sigmas` (Mochi, LongCat) the scheduler's s = 1 − σ rises from noise (0) to data (1)
+    /// and the model returns dx/ds = x₀ − ε, the negated flow velocity, as those pipelines' models do.
+    /// Stochastic schedulers (DDPM, Euler ancestral, SDE variants of DPM-Solver, flow matching with
+    /// `stochastic_sampling`) draw their noise from `generator`; their samples do not converge to the
+    /// probability-flow solution.
     ///
-    /// Throws for `use_flow_sigmas` in the DPM-Solver family and UniPC, for `invert_sigmas` and
-    /// `use_dynamic_shifting` in flow matching, and for LCM, whose model is a consistency function
-    /// (the exact one would be the probability-flow solution itself) and whose every step re-noises
-    /// with fresh noise, so its samples are not comparable with one probability-flow trajectory.
+    /// - Parameter mu: the μ of `use_dynamic_shifting` (see
+    ///   ``FlowMatchEulerDiscreteSchedulerConfiguration/mu(imageSeqLen:)``), passed to `set_timesteps`
+    ///   of the schedulers that take it (``DynamicShiftingScheduler``); such a scheduler needs it.
+    ///
+    /// Throws for LCM, whose model is a consistency function (the exact one would be the
+    /// probability-flow solution itself) and whose every step re-noises with fresh noise, so its
+    /// samples are not comparable with one probability-flow trajectory; for `v_prediction` with flow
+    /// sigmas and `flow_prediction` without them, which give no x₀ on those levels; and for `mu` with
+    /// a scheduler that has no dynamic shifting.
     public func sample(
-        scheduler: any DiffusionScheduler, steps: Int, start: Tensor, generator: TorchGenerator? = nil
+        scheduler: any DiffusionScheduler, steps: Int, start: Tensor, generator: TorchGenerator? = nil, mu: Double? = nil
     ) throws(SchedulerError) -> SamplingRun {
-        let target: DenoiserTarget
-        if scheduler is FlowMatchEulerDiscreteScheduler {
-            target = .flow
-        } else {
-            guard case .string(let predictionName)? = scheduler.configValues["prediction_type"],
-                  let named = DenoiserTarget(rawValue: predictionName)
-            else {
-                throw SchedulerError(key: "prediction_type", message: "the scheduler's prediction_type has no exact denoiser")
-            }
-            target = named
-        }
         _ = try points(of: start, key: "start")
-        try scheduler.setTimesteps(steps)
+        if let mu {
+            guard let shifting = scheduler as? any DynamicShiftingScheduler else {
+                throw SchedulerError(
+                    key: "mu", message: "\(type(of: scheduler).className) has no dynamic shifting to pass mu to")
+            }
+            try shifting.setTimesteps(steps, mu: mu)
+        } else {
+            try scheduler.setTimesteps(steps)
+        }
         let timesteps = scheduler.timestepValues
         guard !timesteps.isEmpty else {
             throw SchedulerError(key: "num_inference_steps", message: "the scheduler produced no timesteps")
@@ -127,6 +133,9 @@ extension GaussianMixture {
         // levels[timesteps.count] that of the result. modelLevels[i] is the level of scaleModelInput's output.
         var levels: [NoiseLevel] = []
         var modelLevels: [NoiseLevel]? = nil
+        // Flow-matching levels: the model's target is the flow velocity (negated for inverted sigmas).
+        var flowLevels = false
+        var negatedOutput = false
         switch scheduler {
         case let s as DDPMScheduler:
             for t in s.timesteps { levels.append(try .variancePreserving(alphaCumprod: Double(s.alphasCumprod[t]))) }
@@ -135,13 +144,14 @@ extension GaussianMixture {
             for t in s.timesteps { levels.append(try .variancePreserving(alphaCumprod: Double(s.alphasCumprod[t]))) }
             levels.append(try .variancePreserving(alphaCumprod: Double(s.finalAlphaCumprod)))
         case is DPMSolverMultistepScheduler, is DPMSolverSinglestepScheduler, is UniPCMultistepScheduler:
+            let sigmas = (scheduler as! any SigmaScheduled).sigmas.map(Double.init)
             if case .bool(true)? = scheduler.configValues["use_flow_sigmas"] {
-                throw SchedulerError(
-                    key: "use_flow_sigmas", message: "exact sampling runs do not support use_flow_sigmas yet")
-            }
-            // VE sigmas σ (0 with final_sigmas_type 'zero'): α = 1/√(1 + σ²), σ_vp = σ·α.
-            for sigma in (scheduler as! any SigmaScheduled).sigmas.map(Double.init) {
-                levels.append(try Self.variancePreservingLevel(varianceExplodingSigma: sigma))
+                // Flow sigmas: x = (1 − σ)·x₀ + σ·ε, α = 1 − σ.
+                flowLevels = true
+                for sigma in sigmas { levels.append(try .flowMatching(sigma: sigma)) }
+            } else {
+                // VE sigmas σ (0 with final_sigmas_type 'zero'): α = 1/√(1 + σ²), σ_vp = σ·α.
+                for sigma in sigmas { levels.append(try Self.variancePreservingLevel(varianceExplodingSigma: sigma)) }
             }
         case is EulerDiscreteScheduler, is EulerAncestralDiscreteScheduler, is HeunDiscreteScheduler:
             // The sample is x_VP/α = x₀ + σ·ε; the model sees x/√(σ² + 1), the VP sample of the same σ.
@@ -156,11 +166,12 @@ extension GaussianMixture {
                 try Self.variancePreservingLevel(varianceExplodingSigma: sigma)
             }
         case let s as FlowMatchEulerDiscreteScheduler:
-            if s.config.invertSigmas {
-                throw SchedulerError(
-                    key: "invert_sigmas", message: "exact sampling runs do not support invert_sigmas (sigmas that rise to 1)")
+            flowLevels = true
+            // invert_sigmas: the scheduler's s is 1 − σ, and it steps along ds with dx/ds = x₀ − ε.
+            negatedOutput = s.config.invertSigmas
+            for sigma in s.sigmas.map(Double.init) {
+                levels.append(try .flowMatching(sigma: negatedOutput ? 1 - sigma : sigma))
             }
-            for sigma in s.sigmas { levels.append(try .flowMatching(sigma: Double(sigma))) }
         case is LCMScheduler:
             throw SchedulerError(
                 key: "scheduler",
@@ -170,6 +181,7 @@ extension GaussianMixture {
                 key: "scheduler",
                 message: "exact sampling runs do not support \(type(of: scheduler).className)")
         }
+        let target = try Self.denoiserTarget(of: scheduler, flowLevels: flowLevels)
         guard levels.count == timesteps.count + 1 else {
             throw SchedulerError(key: "scheduler", message: "the scheduler's sigmas do not match its timesteps")
         }
@@ -181,12 +193,37 @@ extension GaussianMixture {
         var x = initial
         for (i, t) in timesteps.enumerated() {
             let input = try scheduler.scaleModelInput(x, timestep: t)
-            let output = try predict(target, sample: input, level: modelLevels?[i] ?? levels[i])
+            var output = try predict(target, sample: input, level: modelLevels?[i] ?? levels[i])
+            if negatedOutput { output = Tensor(uncheckedShape: output.shape, scalars: output.scalars.map { -$0 }) }
             x = try scheduler.step(modelOutput: output, timestep: t, sample: x, generator: generator).prevSample
             states.append(x)
         }
         return SamplingRun(
             start: initial, startLevel: levels[0], endLevel: levels[timesteps.count], timesteps: timesteps, states: states)
+    }
+
+    /// What the exact model returns for `scheduler`: its `prediction_type` (the flow velocity for flow
+    /// matching), which must give x₀ on its levels: `v_prediction` (α·ε − σ·x₀) needs α² + σ² = 1 and
+    /// `flow_prediction` (ε − x₀) needs α + σ = 1.
+    static func denoiserTarget(of scheduler: any DiffusionScheduler, flowLevels: Bool) throws(SchedulerError) -> DenoiserTarget {
+        if scheduler is FlowMatchEulerDiscreteScheduler { return .flow }
+        guard case .string(let predictionName)? = scheduler.configValues["prediction_type"],
+              let target = DenoiserTarget(rawValue: predictionName)
+        else {
+            throw SchedulerError(key: "prediction_type", message: "the scheduler's prediction_type has no exact denoiser")
+        }
+        switch (target, flowLevels) {
+        case (.vPrediction, true):
+            throw SchedulerError(
+                key: "prediction_type",
+                message: "v_prediction gives no x₀ on flow sigmas (α² + σ² ≠ 1); use flow_prediction, epsilon or sample")
+        case (.flow, false):
+            throw SchedulerError(
+                key: "prediction_type",
+                message: "flow_prediction gives no x₀ without use_flow_sigmas (α + σ ≠ 1); set use_flow_sigmas")
+        default:
+            return target
+        }
     }
 
     /// The variance-preserving level α = 1/√(1 + σ²), σ_vp = σ·α of a variance-exploding sigma.
