@@ -48,7 +48,7 @@ public enum SchedulerFactory {
 }
 
 /// A scheduler built from its own configuration type (the factory's way to build any class).
-protocol ConfiguredScheduler: DiffusionScheduler {
+protocol ConfiguredScheduler: DiffusionScheduler, SendableMetatype {
     associatedtype Configuration: SchedulerConfiguration
     init(config: Configuration) throws(SchedulerError)
 }
