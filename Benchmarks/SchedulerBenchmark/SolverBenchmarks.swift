@@ -2,9 +2,13 @@
 // Euler), kept apart from the DDPM/DDIM cases in main.swift. Each result is the mean time of
 // one `step` over a whole 20-step schedule (warm-up and final steps included), with the
 // allocation-free `into:` variants and a fixed sample and model output, so only the
-// scheduler is timed; the `_inplace` cases update one latent buffer in place, as a sampling
-// loop would (the values drift, which does not change the work). Lines have the same format
-// as main.swift's.
+// scheduler is timed; each `_inplace` case updates its own latent buffer in place, as a
+// sampling loop would, starting from the same sample (the values drift over the repeated
+// loops, which does not change the work), so no case's figure depends on the cases before it.
+// Where glibc places a buffer matters: 256 KB arrays come from the heap at any 16-byte offset,
+// and when the latents and the model output do not share their offset within a 64-byte line,
+// one of them is read with line-crossing loads (1x4x128x128 flow step in place: 2.0 µs with a
+// shared offset, 2.4 µs without). Lines have the same format as main.swift's.
 import DiffusionSchedulers
 import Foundation
 
@@ -35,7 +39,10 @@ func runSolverBenchmarks(shape: [Int], samples: Int) throws {
         }
     }
 
-    var latents = sample
+    /// A sample-sized buffer of its own for one in-place case.
+    func freshLatents() throws -> Tensor { try Tensor(shape: shape, scalars: sample.scalars.map { $0 }) }
+
+    var latents = try freshLatents()
     try reportSolverLoop("dpmpp_2m_step_inplace", shape, samples: samples, steps: steps) {
         try dpm.setTimesteps(steps)
         for t in dpm.timesteps {
@@ -58,6 +65,7 @@ func runSolverBenchmarks(shape: [Int], samples: Int) throws {
         }
     }
 
+    latents = try freshLatents()
     try reportSolverLoop("euler_step_inplace", shape, samples: samples, steps: steps) {
         try euler.setTimesteps(steps)
         for t in euler.timesteps {
@@ -78,6 +86,7 @@ func runSolverBenchmarks(shape: [Int], samples: Int) throws {
         }
     }
 
+    latents = try freshLatents()
     try reportSolverLoop("unipc_step_inplace", shape, samples: samples, steps: steps) {
         try unipc.setTimesteps(steps)
         for t in unipc.timesteps {
@@ -95,6 +104,7 @@ func runSolverBenchmarks(shape: [Int], samples: Int) throws {
             try flow.step(modelOutput: modelOutput, timestep: t, sample: sample, into: &out)
         }
     }
+    latents = try freshLatents()
     try reportSolverLoop("flow_euler_step_inplace", shape, samples: samples, steps: steps) {
         try flow.setTimesteps(steps)
         for t in flow.timesteps {

@@ -46,9 +46,9 @@ void sk_step(int level, const sk_step_params *p, const float *x, const float *m,
   long done = 0;
 #if SK_X86
   if (level >= SK_LEVEL_AVX2) {
-    // The elements before prev reaches a 64-byte boundary go one at a time, so the vector loads
-    // and stores are aligned: Swift arrays and large malloc blocks put every buffer at the same
-    // offset (48 bytes past a boundary with glibc), and an access across two lines costs two.
+    // The elements before prev reaches a 64-byte boundary go one at a time, so the vector
+    // accesses of prev, and of every buffer at the same offset within a line, are aligned (an
+    // access across two cache lines costs two); see sv_head in VectorLevels.h.
     long head = (long)(((64 - (uintptr_t)prev % 64) % 64) / sizeof(float));
     if (head > n) head = n;
     sk_step_range(p, x, m, noise, x0, prev, 0, head);

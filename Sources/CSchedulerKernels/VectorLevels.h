@@ -13,9 +13,9 @@
 #include <string.h>
 
 // The elements before `p` reaches a `bytes` boundary, at most n. The passes run those one at a
-// time, so their vector loads and stores are aligned: Swift arrays and large malloc blocks put
-// every buffer at the same offset from such a boundary (48 bytes past one with glibc), and a
-// 64-byte access across two cache lines costs two.
+// time, so the vector loads and stores of the output, and of every buffer at the same offset
+// within a line, are aligned (a 64-byte access across two cache lines costs two). Buffers at
+// other offsets (glibc puts large arrays at any 16-byte offset) are still read across lines.
 static inline long sv_head(const float *p, long n, long bytes) {
   const long misaligned = (long)((uintptr_t)p % (uintptr_t)bytes);
   const long head = misaligned ? (bytes - misaligned) / (long)sizeof(float) : 0;
