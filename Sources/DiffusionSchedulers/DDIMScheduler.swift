@@ -19,6 +19,8 @@ public final class DDIMScheduler {
     public let initNoiseSigma: Float = 1
     /// The instruction-set variant of the step's element loop; tests lower it to check the levels agree.
     var kernelLevel = KernelLevel.active
+    /// The outputs the returning `step` handed out, whose storage later steps reuse once released.
+    var recycler = OutputRecycler()
 
     /// Builds the scheduler; throws when an option is out of range.
     public init(config: DDIMSchedulerConfiguration = DDIMSchedulerConfiguration()) throws(SchedulerError) {
@@ -90,12 +92,14 @@ public final class DDIMScheduler {
         modelOutput: Tensor, timestep t: Int, sample: Tensor, eta: Double = 0, useClippedModelOutput: Bool = false,
         generator: TorchGenerator? = nil, varianceNoise: Tensor? = nil
     ) throws(SchedulerError) -> SchedulerOutput {
-        var output = SchedulerOutput(prevSample: .empty, predOriginalSample: .empty)
+        var output = SchedulerOutput(prevSample: recycler.take(), predOriginalSample: recycler.take())
         try step(
             modelOutput: modelOutput, timestep: t, sample: sample, eta: eta,
             useClippedModelOutput: useClippedModelOutput, generator: generator, varianceNoise: varianceNoise,
             into: &output)
-        return output
+        return SchedulerOutput(
+            prevSample: recycler.handOut(output.prevSample),
+            predOriginalSample: recycler.handOut(output.predOriginalSample))
     }
 
     /// `step` writing into `output`, reusing its storage when it already has the sample's size:

@@ -42,6 +42,8 @@ public final class DPMSolverMultistepScheduler {
     private var noiseBuffer: [Float] = []
     /// The instruction-set level of the step kernels (tests lower it to compare levels).
     var kernelLevel = KernelLevel.active
+    /// The outputs the returning `step` handed out, whose storage later steps reuse once released.
+    var recycler = OutputRecycler()
 
     /// Builds the scheduler; throws when an option is out of range or options conflict.
     public init(
@@ -177,11 +179,11 @@ public final class DPMSolverMultistepScheduler {
         modelOutput: Tensor, timestep: Int, sample: Tensor, generator: TorchGenerator? = nil,
         varianceNoise: Tensor? = nil
     ) throws(SchedulerError) -> StepOutput {
-        var prev = Tensor.empty
+        var prev = recycler.take()
         try step(
             modelOutput: modelOutput, timestep: timestep, sample: sample, generator: generator,
             varianceNoise: varianceNoise, into: &prev)
-        return StepOutput(prevSample: prev)
+        return StepOutput(prevSample: recycler.handOut(prev))
     }
 
     /// `step` writing the next sample into `prevSample`, reusing its storage when it has the

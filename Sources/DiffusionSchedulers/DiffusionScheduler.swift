@@ -73,7 +73,9 @@ extension Tensor {
     /// Makes `self` a tensor of `shape` with `count` elements, keeping its storage when it already fits.
     mutating func prepare(shape: [Int], count: Int) {
         if scalars.count != count || self.shape != shape {
+            let claim = self.claim
             self = Tensor(uncheckedShape: shape, scalars: Self.uninitializedScalars(count))
+            self.claim = claim
         }
     }
 
@@ -128,5 +130,45 @@ extension Optional where Wrapped == Tensor {
     mutating func takeValue() -> Tensor? {
         defer { self = nil }
         return self
+    }
+}
+
+/// The identity of a tensor a returning `step` handed out; see ``OutputRecycler``.
+final class OutputClaim: Sendable {}
+
+/// Lets the returning `step` reuse the storage of tensors it returned earlier, once the caller
+/// has let go of them.
+///
+/// Without it, a loop `x = try scheduler.step(…).prevSample` allocates fresh sample-sized tensors
+/// every step, and for latents of 256 KB and more glibc returns the freed ones to the kernel, so
+/// every step page-faults its outputs in again (about 150 µs on 1×4×128×128, more than
+/// diffusers' whole step). The recycler keeps the last few tensors it handed out; one whose
+/// claim has no other owner is no longer held as a tensor by anyone, and its storage is written
+/// again. Writes go through the array's copy-on-write check, so storage a caller still holds
+/// through a copy of `scalars` is copied rather than overwritten: reuse is a guess that can only
+/// cost a copy, never change a value the caller sees.
+struct OutputRecycler {
+    private var handedOut: [Tensor] = []
+    /// Enough for the steps that return two tensors, with the caller holding the last pair.
+    private static let limit = 6
+    /// How many tensors `take` could not find a released one for (tests read it).
+    private(set) var created = 0
+
+    /// A tensor whose storage no caller holds any more, or an empty one with a fresh claim.
+    mutating func take() -> Tensor {
+        for i in handedOut.indices where isKnownUniquelyReferenced(&handedOut[i].claim) {
+            return handedOut.remove(at: i)
+        }
+        var fresh = Tensor.empty
+        fresh.claim = OutputClaim()
+        created += 1
+        return fresh
+    }
+
+    /// Keeps a reference to `tensor`, which the step returns, and returns it.
+    mutating func handOut(_ tensor: Tensor) -> Tensor {
+        handedOut.append(tensor)
+        if handedOut.count > Self.limit { handedOut.removeFirst() }
+        return tensor
     }
 }

@@ -24,6 +24,8 @@ public final class EulerAncestralDiscreteScheduler {
     private var noiseBuffer: [Float] = []
     /// The instruction-set level of the step kernels (tests lower it to compare levels).
     var kernelLevel = KernelLevel.active
+    /// The outputs the returning `step` handed out, whose storage later steps reuse once released.
+    var recycler = OutputRecycler()
 
     /// Builds the scheduler with the full T-step schedule; throws when an option is out of range.
     public init(
@@ -87,11 +89,11 @@ public final class EulerAncestralDiscreteScheduler {
     public func step(
         modelOutput: Tensor, timestep: Float, sample: Tensor, generator: TorchGenerator?
     ) throws(SchedulerError) -> StepOutput {
-        var prev = Tensor.empty, original = Tensor.empty
+        var prev = recycler.take(), original = recycler.take()
         try step(
             modelOutput: modelOutput, timestep: timestep, sample: sample, generator: generator, into: &prev,
             predOriginalSample: &original)
-        return StepOutput(prevSample: prev, predOriginalSample: original)
+        return StepOutput(prevSample: recycler.handOut(prev), predOriginalSample: recycler.handOut(original))
     }
 
     /// `step` writing into `prevSample` and `predOriginalSample`, reusing their storage when it has

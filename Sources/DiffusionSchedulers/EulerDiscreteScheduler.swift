@@ -30,6 +30,8 @@ public final class EulerDiscreteScheduler {
     private var noiseBuffer: [Float] = []
     /// The instruction-set level of the step kernels (tests lower it to compare levels).
     var kernelLevel = KernelLevel.active
+    /// The outputs the returning `step` handed out, whose storage later steps reuse once released.
+    var recycler = OutputRecycler()
 
     /// Builds the scheduler with the full T-step schedule; throws when an option is out of range.
     public init(config: EulerDiscreteSchedulerConfiguration = EulerDiscreteSchedulerConfiguration()) throws(SchedulerError) {
@@ -172,11 +174,11 @@ public final class EulerDiscreteScheduler {
         modelOutput: Tensor, timestep: Float, sample: Tensor, sChurn: Double = 0, sTmin: Double = 0,
         sTmax: Double = .infinity, sNoise: Double = 1, generator: TorchGenerator? = nil
     ) throws(SchedulerError) -> StepOutput {
-        var prev = Tensor.empty, original = Tensor.empty
+        var prev = recycler.take(), original = recycler.take()
         try step(
             modelOutput: modelOutput, timestep: timestep, sample: sample, sChurn: sChurn, sTmin: sTmin, sTmax: sTmax,
             sNoise: sNoise, generator: generator, into: &prev, predOriginalSample: &original)
-        return StepOutput(prevSample: prev, predOriginalSample: original)
+        return StepOutput(prevSample: recycler.handOut(prev), predOriginalSample: recycler.handOut(original))
     }
 
     /// `step` writing into `prevSample` and `predOriginalSample`, reusing their storage when it has

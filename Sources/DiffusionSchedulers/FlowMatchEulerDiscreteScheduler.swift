@@ -31,6 +31,8 @@ public final class FlowMatchEulerDiscreteScheduler {
     private var noiseBuffer: [Float] = []
     /// The instruction-set level of the step kernels (tests lower it to compare levels).
     var kernelLevel = KernelLevel.active
+    /// The outputs the returning `step` handed out, whose storage later steps reuse once released.
+    var recycler = OutputRecycler()
 
     /// Builds the scheduler with the full training schedule; throws when an option is out of range.
     public init(
@@ -157,9 +159,9 @@ public final class FlowMatchEulerDiscreteScheduler {
     public func step(
         modelOutput: Tensor, timestep: Float, sample: Tensor, generator: TorchGenerator? = nil
     ) throws(SchedulerError) -> StepOutput {
-        var prev = Tensor.empty
+        var prev = recycler.take()
         try step(modelOutput: modelOutput, timestep: timestep, sample: sample, generator: generator, into: &prev)
-        return StepOutput(prevSample: prev)
+        return StepOutput(prevSample: recycler.handOut(prev))
     }
 
     /// `step` writing into `prevSample`, reusing its storage when it has the sample's size.
@@ -267,11 +269,11 @@ public final class FlowMatchEulerDiscreteScheduler {
     public func step(
         modelOutput: Tensor, timestep: Float, sample: Tensor, perTokenTimesteps: Tensor, generator: TorchGenerator? = nil
     ) throws(SchedulerError) -> StepOutput {
-        var prev = Tensor.empty
+        var prev = recycler.take()
         try step(
             modelOutput: modelOutput, timestep: timestep, sample: sample, perTokenTimesteps: perTokenTimesteps,
             generator: generator, into: &prev)
-        return StepOutput(prevSample: prev)
+        return StepOutput(prevSample: recycler.handOut(prev))
     }
 
     /// The per-token step writing into `prevSample`, reusing its storage when it has the sample's size.

@@ -34,6 +34,8 @@ public final class HeunDiscreteScheduler {
     private var pendingCount = 0
     /// The instruction-set level of the step kernels (tests lower it to compare levels).
     var kernelLevel = KernelLevel.active
+    /// The outputs the returning `step` handed out, whose storage later steps reuse once released.
+    var recycler = OutputRecycler()
 
     /// Builds the scheduler with the full T-step schedule, as diffusers' constructor does.
     public init(config: HeunDiscreteSchedulerConfiguration = HeunDiscreteSchedulerConfiguration()) throws(SchedulerError) {
@@ -124,9 +126,9 @@ public final class HeunDiscreteScheduler {
 
     /// One half step: the Euler predictor (first order) or Heun's correction (second order).
     public func step(modelOutput: Tensor, timestep: Float, sample: Tensor) throws(SchedulerError) -> StepOutput {
-        var prev = Tensor.empty, original = Tensor.empty
+        var prev = recycler.take(), original = recycler.take()
         try step(modelOutput: modelOutput, timestep: timestep, sample: sample, into: &prev, predOriginalSample: &original)
-        return StepOutput(prevSample: prev, predOriginalSample: original)
+        return StepOutput(prevSample: recycler.handOut(prev), predOriginalSample: recycler.handOut(original))
     }
 
     /// `step` writing into `prevSample` and `predOriginalSample`, reusing their storage when it has

@@ -32,6 +32,8 @@ public final class LCMScheduler {
     private var scratch: [Float] = []
     /// The instruction-set level of the step kernels (tests lower it to compare levels).
     var kernelLevel = KernelLevel.active
+    /// The outputs the returning `step` handed out, whose storage later steps reuse once released.
+    var recycler = OutputRecycler()
 
     /// Builds the scheduler; throws when an option is out of range.
     public init(config: LCMSchedulerConfiguration = LCMSchedulerConfiguration()) throws(SchedulerError) {
@@ -148,9 +150,9 @@ public final class LCMScheduler {
     public func step(
         modelOutput: Tensor, timestep: Int, sample: Tensor, generator: TorchGenerator? = nil
     ) throws(SchedulerError) -> LCMSchedulerOutput {
-        var prev = Tensor.empty, denoised = Tensor.empty
+        var prev = recycler.take(), denoised = recycler.take()
         try step(modelOutput: modelOutput, timestep: timestep, sample: sample, generator: generator, into: &prev, denoised: &denoised)
-        return LCMSchedulerOutput(prevSample: prev, denoised: denoised)
+        return LCMSchedulerOutput(prevSample: recycler.handOut(prev), denoised: recycler.handOut(denoised))
     }
 
     /// `step` writing into `prevSample` and `denoised`, reusing their storage when it has the

@@ -3,10 +3,16 @@
 /// A value type over a contiguous `[Float]`, so copies are cheap until written (copy-on-write)
 /// and the fused scheduler loops can run over one buffer without bounds checks.
 public struct Tensor: Sendable, Equatable {
+    /// Equal shapes and elements (as `Float` compares them: NaN is unequal to itself).
+    public static func == (lhs: Tensor, rhs: Tensor) -> Bool { lhs.shape == rhs.shape && lhs.scalars == rhs.scalars }
+
     /// The extent of each dimension, e.g. `[1, 4, 64, 64]` for one SD latent.
     public let shape: [Int]
     /// The elements in row-major order; `scalars.count` is the product of `shape`.
     public internal(set) var scalars: [Float]
+    /// Set on tensors a scheduler's returning `step` hands out (see ``OutputRecycler``): while
+    /// any copy of the tensor lives, the claim has more than one owner.
+    var claim: OutputClaim?
 
     /// A tensor with the given shape and elements; throws unless the counts agree.
     public init(shape: [Int], scalars: [Float]) throws(SchedulerError) {

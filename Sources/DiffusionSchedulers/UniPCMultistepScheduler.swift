@@ -45,6 +45,8 @@ public final class UniPCMultistepScheduler {
     private var spare: [Tensor] = []
     /// The instruction-set level of the step kernels (tests lower it to compare levels).
     var kernelLevel = KernelLevel.active
+    /// The outputs the returning `step` handed out, whose storage later steps reuse once released.
+    var recycler = OutputRecycler()
 
     /// Builds the scheduler; throws when an option is out of range or options conflict.
     public convenience init(
@@ -170,9 +172,9 @@ public final class UniPCMultistepScheduler {
     /// One UniPC step from `timestep` (diffusers' `step`): corrects the incoming sample with
     /// UniC (unless disabled for the previous step) and predicts the next one with UniP.
     public func step(modelOutput: Tensor, timestep: Int, sample: Tensor) throws(SchedulerError) -> StepOutput {
-        var prev = Tensor.empty
+        var prev = recycler.take()
         try step(modelOutput: modelOutput, timestep: timestep, sample: sample, into: &prev)
-        return StepOutput(prevSample: prev)
+        return StepOutput(prevSample: recycler.handOut(prev))
     }
 
     /// `step` writing into `prevSample`, reusing its storage; the history and corrected-sample
