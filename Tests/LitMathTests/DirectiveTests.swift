@@ -209,6 +209,69 @@ struct ExperimentDirectiveTests {
         #expect(diagnostics.first?.location == SourceLocation(file: "content/e.md", line: 4, column: 37), "\(diagnostics)")
         #expect(diagnostics.first?.message.contains("solver_order") == true)
     }
+
+    @Test("mu reaches set_timesteps: the top one for every sampler, a sampler's own instead")
+    func muIsPassedToSetTimesteps() throws {
+        let text = """
+        ```scheduler experiment
+        data: {means: [-0.5, 0.6], std: [0.15, 0.2]}
+        scheduler: FlowMatchEulerDiscrete
+        use_dynamic_shifting: true
+        mu: 0.5
+        samplers:
+          - {label: top}
+          - {label: own, mu: 1.15}
+          - {label: UniPC, scheduler: UniPCMultistep, use_flow_sigmas: true, prediction_type: flow_prediction}
+        steps: [4, 8]
+        samples: 16
+        ```
+        """
+        let (page, diagnostics) = PageParser.parse(text: text, sourcePath: "e.md", displayPath: "content/e.md")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let records = try #require(page.directives.first?.records)
+        let errors = Dictionary(records.map { ($0.key, $0.values) }, uniquingKeysWith: { a, _ in a })
+
+        // The same runs made with the library directly.
+        let mixture = try GaussianMixture(components: [
+            GaussianComponent(weight: 0.5, mean: [-0.5], standardDeviation: 0.15),
+            GaussianComponent(weight: 0.5, mean: [0.6], standardDeviation: 0.2),
+        ])
+        let start = try TorchGenerator(seed: 0).randn(shape: [16, 1])
+        func expected(mu: Double, _ make: () throws -> any DiffusionScheduler) throws -> [Double] {
+            try [4, 8].map { try mixture.sample(scheduler: make(), steps: $0, start: start, mu: mu).error(against: mixture) }
+        }
+        let flow = try FlowMatchEulerDiscreteSchedulerConfiguration(values: ["use_dynamic_shifting": .bool(true)])
+        let uniPC = try UniPCMultistepSchedulerConfiguration(values: [
+            "use_dynamic_shifting": .bool(true), "use_flow_sigmas": .bool(true), "prediction_type": .string("flow_prediction"),
+        ])
+        #expect(errors["top"] == (try expected(mu: 0.5) { try FlowMatchEulerDiscreteScheduler(config: flow) }))
+        #expect(errors["own"] == (try expected(mu: 1.15) { try FlowMatchEulerDiscreteScheduler(config: flow) }))
+        #expect(errors["UniPC"] == (try expected(mu: 0.5) { try UniPCMultistepScheduler(config: uniPC) }))
+        #expect(errors["top"] != errors["own"])
+    }
+
+    @Test("A bad mu, a mu the scheduler cannot take and a missing one are errors at their place", arguments: [
+        ("mu: high\nsamplers: [{scheduler: FlowMatchEulerDiscrete, use_dynamic_shifting: true}]",
+         "content/e.md:3:5: error: 'mu' must be a finite number such as 1.15, not 'high'"),
+        ("samplers:\n  - {scheduler: DDIM, mu: 1}",
+         "content/e.md:4:23: error: DDIMScheduler has no dynamic shifting to pass mu to"),
+        ("mu: 1\nsamplers: [{scheduler: DPMSolverMultistep, use_flow_sigmas: true, prediction_type: flow_prediction}]",
+         "content/e.md:3:1: error: mu needs use_dynamic_shifting with time_shift_type 'exponential'"),
+        ("samplers:\n  - {scheduler: FlowMatchEulerDiscrete, use_dynamic_shifting: true}",
+         "content/e.md:4:41: error: mu must be passed when use_dynamic_shifting is true"),
+    ])
+    func badMu(_ lines: String, _ expected: String) {
+        let text = "```scheduler experiment\ndata: {means: [0], std: 1}\n\(lines)\nsteps: [5]\n```\n"
+        let (_, diagnostics) = PageParser.parse(text: text, sourcePath: "e.md", displayPath: "content/e.md")
+        #expect(diagnostics.count == 1 && diagnostics.first?.description.hasPrefix(expected) == true, "\(diagnostics)")
+    }
+
+    @Test("Without mu, a dynamic-shifting sampler's error says where mu goes")
+    func missingMuNote() {
+        let text = "```scheduler experiment\ndata: {means: [0], std: 1}\nsamplers:\n  - {scheduler: FlowMatchEulerDiscrete, use_dynamic_shifting: true}\nsteps: [5]\n```\n"
+        let (_, diagnostics) = PageParser.parse(text: text, sourcePath: "e.md", displayPath: "content/e.md")
+        #expect(diagnostics.first?.notes.first?.hasPrefix("add 'mu' to the sampler or to the experiment") == true, "\(diagnostics)")
+    }
 }
 
 @Suite("scheduler trajectory")

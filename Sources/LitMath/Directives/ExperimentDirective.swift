@@ -16,6 +16,9 @@ import Yams
 /// seed: 1
 /// metric: ode_error            # or: wasserstein
 /// ```
+/// `mu`, at the top or in a sampler (which overrides the top), is diffusers' `set_timesteps(…, mu=…)`
+/// argument, the resolution-dependent shift a flow-matching pipeline computes from the image size; a
+/// sampler with `use_dynamic_shifting: true` needs it, and one whose class has no dynamic shifting refuses it.
 /// Every sampler starts from the same seeded noise (times `init_noise_sigma`, as a pipeline scales it). `ode_error` is the mean distance of the
 /// final samples to the exact probability-flow ODE solution from the same start; `wasserstein`
 /// compares the final samples with fresh samples of the data (1-D Wasserstein, sliced in 2-D).
@@ -23,8 +26,8 @@ import Yams
 /// measured convergence slope, and a table of the errors.
 enum ExperimentDirective {
     static let keys = ["title", "caption", "data", "samplers", "steps", "samples", "seed", "metric", "digits", "notation",
-                       "x_scale", "y_scale", "table", "scheduler"]
-    static let samplerKeys = ["label", "scheduler"]
+                       "x_scale", "y_scale", "table", "scheduler", "mu"]
+    static let samplerKeys = ["label", "scheduler", "mu"]
     static let dataKeys = ["means", "std", "weights", "covariances"]
     static let metrics = ["ode_error", "wasserstein"]
 
@@ -42,6 +45,7 @@ enum ExperimentDirective {
         if seed < 0 {
             diagnostics.append(.error("directive.value", "'seed' must not be negative", at: map.location(of: map.node("seed")!)))
         }
+        let baseMu = readMu(map, diagnostics: &diagnostics)
         let showTable = map.bool("table", into: &diagnostics) ?? true
         let xScale = map.choice("x_scale", PlotFigure.Scale.allCases.map(\.rawValue), into: &diagnostics).flatMap(PlotFigure.Scale.init) ?? .log
         let yScale = map.choice("y_scale", PlotFigure.Scale.allCases.map(\.rawValue), into: &diagnostics).flatMap(PlotFigure.Scale.init) ?? .log
@@ -74,7 +78,7 @@ enum ExperimentDirective {
         let mixture = readMixture(dataNode, map: map, diagnostics: &diagnostics)
 
         // Samplers.
-        var samplers: [(label: String, spec: SchedulerSpec)] = []
+        var samplers: [(label: String, spec: SchedulerSpec, mu: Mu?)] = []
         if let node = map.node("samplers"), let items = node.sequence, !items.isEmpty {
             for (n, item) in items.enumerated() {
                 guard let entry = YAMLMap(item, place: map.place) else {
@@ -82,8 +86,9 @@ enum ExperimentDirective {
                     continue
                 }
                 entry.checkKeys(samplerKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "an experiment sampler", into: &diagnostics)
-                let spec = SchedulerSpec.read(entry, reserved: ["label"], over: base, context: context, into: &diagnostics)
-                samplers.append((entry.string("label", into: &diagnostics) ?? spec.kind.rawValue + (n > 0 ? " \(n + 1)" : ""), spec))
+                let spec = SchedulerSpec.read(entry, reserved: ["label", "mu"], over: base, context: context, into: &diagnostics)
+                let mu = readMu(entry, diagnostics: &diagnostics) ?? baseMu
+                samplers.append((entry.string("label", into: &diagnostics) ?? spec.kind.rawValue + (n > 0 ? " \(n + 1)" : ""), spec, mu))
             }
         } else {
             diagnostics.append(.error("directive.missing-key", "'scheduler experiment' needs 'samplers', a non-empty list such as [{label: DDIM, scheduler: DDIM}]",
@@ -120,7 +125,7 @@ enum ExperimentDirective {
                 }
                 do {
                     let run = try mixture.sample(scheduler: scheduler, steps: n, start: start,
-                                                 generator: TorchGenerator(seed: UInt64(seed) &+ 1 &+ UInt64(index)))
+                                                 generator: TorchGenerator(seed: UInt64(seed) &+ 1 &+ UInt64(index)), mu: sampler.mu?.value)
                     let value: Double
                     if let reference {
                         value = dimension == 1 ? try SampleMetrics.wasserstein1D(run.samples, reference) : try SampleMetrics.slicedWasserstein(run.samples, reference)
@@ -140,7 +145,7 @@ enum ExperimentDirective {
                     errors.append(value)
                     evaluations.append(Double(run.timesteps.count))
                 } catch {
-                    diagnostics.append(sampler.spec.diagnostic(for: error))
+                    diagnostics.append(error.key == "mu" ? muDiagnostic(error, sampler.mu, spec: sampler.spec) : sampler.spec.diagnostic(for: error))
                     return nil
                 }
             }
@@ -167,6 +172,30 @@ enum ExperimentDirective {
         plot.companionTable = table
         plot.dataXName = "nfe"
         return (plot, records)
+    }
+
+    /// A `mu` as written: its value and where its key is.
+    struct Mu {
+        var value: Double
+        var location: SourceLocation
+    }
+
+    /// `mu`, when the mapping has one: a finite number.
+    static func readMu(_ map: YAMLMap, diagnostics: inout [Diagnostic]) -> Mu? {
+        guard let node = map.node("mu") else { return nil }
+        guard let value = node.float, node.scalar?.style == .plain, value.isFinite else {
+            diagnostics.append(.error("directive.type", "'mu' must be a finite number such as 1.15, not '\(node.string ?? "a collection")'", at: map.location(of: node)))
+            return nil
+        }
+        return Mu(value: value, location: map.keyLocation("mu"))
+    }
+
+    /// The library's refusal of a sampler's μ (or its absence), at the `mu` that was passed, else at
+    /// the `use_dynamic_shifting` that asked for one.
+    static func muDiagnostic(_ error: SchedulerError, _ mu: Mu?, spec: SchedulerSpec) -> Diagnostic {
+        if let mu { return .error("directive.config", error.message, at: mu.location) }
+        return .error("directive.config", error.message, at: spec.locations["use_dynamic_shifting"] ?? spec.location,
+                      notes: ["add 'mu' to the sampler or to the experiment: the value a pipeline passes to set_timesteps (Flux and SD3 compute it from the image size)"])
     }
 
     /// A Gaussian mixture from `{means, std | covariances, weights}`; 1-D when the means are numbers.
