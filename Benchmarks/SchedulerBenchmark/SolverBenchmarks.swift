@@ -7,8 +7,8 @@
 // loops, which does not change the work), so no case's figure depends on the cases before it.
 // Where glibc places a buffer matters: 256 KB arrays come from the heap at any 16-byte offset,
 // and when the latents and the model output do not share their offset within a 64-byte line,
-// one of them is read with line-crossing loads (1x4x128x128 flow step in place: 2.0 µs with a
-// shared offset, 2.4 µs without). Lines have the same format as main.swift's.
+// a pass that aligns its output reads the other with line-crossing loads (see README).
+// Lines have the same format as main.swift's.
 import DiffusionSchedulers
 import Foundation
 

@@ -349,4 +349,18 @@ struct InferenceQuantityTests {
         let (_, d2) = TestSite.article("```scheduler plot\ny: inference_sigmas\nscheduler: DDIM\nnum_inference_steps: 5\n```\n")
         #expect(d2.first?.message == "DDIMScheduler has no inference sigmas; use 'timesteps'")
     }
+
+    @Test("A flow-matching scheduler can be defined: its inference sigmas are quantities, its missing ᾱ an error where it is used")
+    func flowMatchingDefinition() throws {
+        let definition = "```scheduler define\nname: sd3\nscheduler: FlowMatchEulerDiscrete\nshift: 3\nnum_inference_steps: 28\n```\n\n"
+        let (page, diagnostics) = PageParser.parse(text: definition + "{value}`sd3.inference_sigmas[1] = 0.99`\n",
+                                                   sourcePath: "f.md", displayPath: "content/f.md")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let scheduler = try FlowMatchEulerDiscreteScheduler(config: FlowMatchEulerDiscreteSchedulerConfiguration(values: ["shift": .double(3)]))
+        try scheduler.setTimesteps(28)
+        #expect(page.inlineValues.first?.computed == Double(scheduler.sigmas[1]))
+
+        let (_, bad) = PageParser.parse(text: definition + "{value}`sd3.alpha_cumprod[1] = 0.99`\n", sourcePath: "f.md", displayPath: "content/f.md")
+        #expect(bad.first?.description.hasPrefix("content/f.md:9:9: error: FlowMatchEulerDiscreteScheduler has no discrete ᾱ schedule") == true, "\(bad)")
+    }
 }

@@ -69,8 +69,9 @@ enum DefineDirective {
             return nil
         }
         let spec = SchedulerSpec.read(map, reserved: ["name", "id"], over: nil, context: context, into: &diagnostics)
-        // Build it once now, so a bad configuration is reported at the definition.
-        if case let .failure(diagnostic) = spec.makeSchedule() {
+        // Build it once now, so a bad configuration is reported at the definition. Only the scheduler:
+        // flow matching has no ᾱ schedule, yet its inference sigmas and timesteps are quantities too.
+        if case let .failure(diagnostic) = spec.makeScheduler() {
             diagnostics.append(diagnostic)
             return nil
         }
