@@ -361,6 +361,6 @@ struct InferenceQuantityTests {
         #expect(page.inlineValues.first?.computed == Double(scheduler.sigmas[1]))
 
         let (_, bad) = PageParser.parse(text: definition + "{value}`sd3.alpha_cumprod[1] = 0.99`\n", sourcePath: "f.md", displayPath: "content/f.md")
-        #expect(bad.first?.description.hasPrefix("content/f.md:9:9: error: FlowMatchEulerDiscreteScheduler has no discrete ᾱ schedule") == true, "\(bad)")
+        #expect(bad.first?.description.hasPrefix("content/f.md:8:9: error: FlowMatchEulerDiscreteScheduler has no discrete ᾱ schedule") == true, "\(bad)")
     }
 }
