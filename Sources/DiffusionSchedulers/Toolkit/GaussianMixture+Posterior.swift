@@ -51,7 +51,7 @@ extension GaussianMixture {
     /// log p(x) of the noisy marginal at `level` for points stored row by row (`N·D` values).
     public func logDensity(points: [Double], level: NoiseLevel) throws(SchedulerError) -> [Double] {
         try checkFlatPoints(points)
-        let posterior = Posterior(mixture: self, points: points, level: level)
+        let posterior = Posterior(mixture: self, points: points, level: level, withLogDensity: true)
         guard posterior.whitenedResidual != nil else {
             throw SchedulerError(
                 key: "sigma", message: "the density at sigma 0 does not exist for a mixture with a singular covariance")
@@ -91,10 +91,12 @@ struct Posterior {
     var noise: [Double]
     /// Σₖ rₖ·Cₖ⁻¹·(x − α·μₖ) = −∇ log p(x); nil at σ = 0 when some Cₖ is singular.
     var whitenedResidual: [Double]?
-    /// log p(x) per point (meaningless when `whitenedResidual` is nil).
+    /// log p(x) per point when asked for (empty otherwise; meaningless when `whitenedResidual` is nil).
     var logDensity: [Double]
 
-    init(mixture: GaussianMixture, points x: [Double], level: NoiseLevel) {
+    /// The posterior moments at `points`; the log-density too with `withLogDensity` (one `log`
+    /// per point, a fifth of the work of the probability-flow field, which does not need it).
+    init(mixture: GaussianMixture, points x: [Double], level: NoiseLevel, withLogDensity: Bool = false) {
         let d = mixture.dimension
         let n = x.count / d
         let k = mixture.parts.count
@@ -135,7 +137,7 @@ struct Posterior {
 
         var x0 = [Double](repeating: 0, count: x.count)
         var white = [Double](repeating: 0, count: x.count)
-        var logp = [Double](repeating: 0, count: n)
+        var logp = [Double](repeating: 0, count: withLogDensity ? n : 0)
         var scratch = [Double](repeating: 0, count: k * d + k)  // Vₖᵀ(x − α·μₖ) for each k, then the log-terms
         x.withUnsafeBufferPointer { x in
         tables.means.withUnsafeBufferPointer { mu in
@@ -170,7 +172,7 @@ struct Posterior {
                     scratch[termBase + c] = e
                     total += e
                 }
-                logp[p] = largest + Foundation.log(total)
+                if withLogDensity { logp[p] = largest + Foundation.log(total) }
                 for c in 0..<k {
                     let r = scratch[termBase + c] / total
                     if !(r > 0) { continue }

@@ -110,7 +110,6 @@ enum ExperimentDirective {
 
         var series: [PlotFigure.Series] = []
         var records: [ValueRecord] = []
-        var references: [String: Tensor] = [:]
         var columns: [[Double]] = []
         for (index, sampler) in samplers.enumerated() {
             var errors: [Double] = []
@@ -134,11 +133,13 @@ enum ExperimentDirective {
                         // different samplers often share both, so each reference ODE is solved once.
                         // Variance-exploding samplers start from the noise times their init_noise_sigma,
                         // so the start points are part of the key as well as the levels.
-                        let key = "\(run.startLevel.alpha),\(run.startLevel.sigma)|\(run.endLevel.alpha),\(run.endLevel.sigma)|\(run.start.scalars.hashValue)"
-                        let exact: Tensor
-                        if let known = references[key] { exact = known } else {
-                            exact = try run.exactSolution(mixture)
-                            references[key] = exact
+                        // Experiments on one page or several often share the data and the seed too,
+                        // so the solutions are remembered for the whole process (see ExactSolutions).
+                        let key = ExactSolutions.Key(
+                            mixture: mixture, start: run.start, startLevel: [run.startLevel.alpha, run.startLevel.sigma],
+                            endLevel: [run.endLevel.alpha, run.endLevel.sigma])
+                        let exact = try ExactSolutions.shared.solution(for: key) { () throws(SchedulerError) in
+                            try run.exactSolution(mixture)
                         }
                         value = try SampleMetrics.meanDistance(run.samples, exact)
                     }
@@ -262,5 +263,59 @@ enum ExperimentDirective {
             diagnostics.append(.error("directive.data", "invalid mixture: \(error.message)", at: data.location))
             return nil
         }
+    }
+}
+
+/// The exact probability-flow solutions the `experiment` directives have solved in this process,
+/// by mixture, start points and start and end levels: a few hundred RK4 steps for every point,
+/// the most expensive part of a cold build, and the same for every sampler (and experiment)
+/// that starts from the same noise at the same level. Bounded, so a long `serve` session does
+/// not grow without end.
+final class ExactSolutions: @unchecked Sendable {
+    struct Key: Hashable {
+        var mixture: GaussianMixture
+        var start: [Float]
+        var startLevel: [Double]
+        var endLevel: [Double]
+
+        init(mixture: GaussianMixture, start: Tensor, startLevel: [Double], endLevel: [Double]) {
+            self.mixture = mixture
+            self.start = start.scalars + start.shape.map(Float.init)
+            self.startLevel = startLevel
+            self.endLevel = endLevel
+        }
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.mixture == b.mixture && a.startLevel == b.startLevel && a.endLevel == b.endLevel
+                && a.start.map(\.bitPattern) == b.start.map(\.bitPattern)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            for value in start { hasher.combine(value.bitPattern) }
+            hasher.combine(startLevel)
+            hasher.combine(endLevel)
+        }
+    }
+
+    static let shared = ExactSolutions()
+    private let lock = NSLock()
+    private var solutions: [Key: Tensor] = [:]
+    private var order: [Key] = []
+    private let limit = 64
+
+    func solution(for key: Key, solve: () throws(SchedulerError) -> Tensor) throws(SchedulerError) -> Tensor {
+        lock.lock()
+        let known = solutions[key]
+        lock.unlock()
+        if let known { return known }
+        let solved = try solve()
+        lock.lock()
+        defer { lock.unlock() }
+        if solutions[key] == nil {
+            solutions[key] = solved
+            order.append(key)
+            if order.count > limit { solutions[order.removeFirst()] = nil }
+        }
+        return solved
     }
 }
