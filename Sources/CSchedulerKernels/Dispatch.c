@@ -3,7 +3,6 @@
 // Every public function takes the level explicitly: DiffusionSchedulers detects it once
 // (sk_detected_level) and tests pass lower levels to check that all of them agree.
 #include "Internal.h"
-#include <stdint.h>
 
 #if SK_X86
 #include <cpuid.h>
@@ -48,9 +47,8 @@ void sk_step(int level, const sk_step_params *p, const float *x, const float *m,
   if (level >= SK_LEVEL_AVX2) {
     // The elements before prev reaches a 64-byte boundary go one at a time, so the vector
     // accesses of prev, and of every buffer at the same offset within a line, are aligned (an
-    // access across two cache lines costs two); see sv_head in VectorLevels.h.
-    long head = (long)(((64 - (uintptr_t)prev % 64) % 64) / sizeof(float));
-    if (head > n) head = n;
+    // access across two cache lines costs two); see sk_aligned_head in Internal.h.
+    const long head = sk_aligned_head(prev, n, 64);
     sk_step_range(p, x, m, noise, x0, prev, 0, head);
     const float *nv = noise ? noise + head : noise;
     float *x0v = x0 ? x0 + head : x0;

@@ -14,7 +14,7 @@
     const V p0 = (V){} + p->p0, p1 = (V){} + p->p1, a = (V){} + p->a, b = (V){} + p->b;                              \
     const V c1 = (V){} + p->c1, r0 = (V){} + p->r0, nn = (V){} + p->nn;                                              \
     long i = 0;                                                                                                       \
-    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+    for (long end = sk_aligned_head(out, n, sizeof(V));; end = n) {                                                            \
       for (; i < end; i++) {                                                                                           \
         const float xv = x[i], d0 = SV_CONVERT(mode, xv, m[i], p->p0, p->p1);                                          \
         c[i] = d0;                                                                                                     \
@@ -63,7 +63,7 @@
     const V s = (V){} + p->s, vc = (V){} + p->vc, vb = (V){} + p->vb, sh = (V){} + p->sigma_hat;                    \
     const V dt = (V){} + p->dt, sn = (V){} + p->s_noise, k = (V){} + p->churn;                                        \
     long i = 0;                                                                                                       \
-    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+    for (long end = sk_aligned_head(out, n, sizeof(V));; end = n) {                                                            \
       for (; i < end; i++) {                                                                                           \
         float xv = x[i];                                                                                               \
         if (noise) xv = xv + (noise[i] * p->s_noise) * p->churn;                                                       \
@@ -98,7 +98,7 @@
   static SV_ATTR_##SUFFIX void flow_##SUFFIX(float dt, const float *x, const float *m, float *out, long n) {         \
     const V d = (V){} + dt;                                                                                           \
     long i = 0;                                                                                                       \
-    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+    for (long end = sk_aligned_head(out, n, sizeof(V));; end = n) {                                                            \
       for (; i < end; i++) out[i] = x[i] + dt * m[i];                                                                  \
       if (end == n) break;                                                                                             \
       for (; i + W <= n; i += W) SV_STORE(out + i, SV_LOAD(V, x + i) + d * SV_LOAD(V, m + i));                         \
@@ -120,7 +120,7 @@
     const V pzero = (V){} + p->pzero;                                                                                 \
     const int keep = corder > 0 || p->store_start;                                                                    \
     long i = 0;                                                                                                       \
-    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+    for (long end = sk_aligned_head(out, n, sizeof(V));; end = n) {                                                            \
       for (; i < end; i++) {                                                                                           \
         const float xv = x[i], mv = m[i];                                                                              \
         const float m0 = corder > 0 || porder == 2 ? h1[i] : 0.0f, m1 = corder == 2 ? h2[i] : 0.0f;                    \
@@ -231,7 +231,7 @@ __attribute__((target("avx512f"))) static inline __m512 sv_stream_read(sv_stream
 // the streams' look-ahead load is still inside the buffers. out may be x.
 __attribute__((target("avx512f"))) static void flow_avx512_realigned(float dt, const float *x, const float *m, float *out,
                                                                     long n) {
-  long i = 0, start = sv_head(out, n, 64) + 16;
+  long i = 0, start = sk_aligned_head(out, n, 64) + 16;
   if (start > n) start = n;
   for (; i < start; i++) out[i] = x[i] + dt * m[i];
   if (i + 32 <= n) {

@@ -38,7 +38,7 @@ static inline float s2_clamp(float x, float lo, float hi) {
     const V s = (V){} + p->s, vc = (V){} + p->vc, vb = (V){} + p->vb, lo = (V){} + p->lo, hi = (V){} + p->hi;        \
     const V sigma = (V){} + p->sigma, dt = (V){} + p->dt;                                                             \
     long i = 0;                                                                                                       \
-    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+    for (long end = sk_aligned_head(out, n, sizeof(V));; end = n) {                                                            \
       for (; i < end; i++) {                                                                                           \
         const float xv = x[i];                                                                                         \
         const float o = s2_clamp(S2_EULER_ESTIMATE(mode, xv, m[i], p->s, p->vc, p->vb), p->lo, p->hi);                 \
@@ -66,7 +66,7 @@ static inline float s2_clamp(float x, float lo, float hi) {
     const V s = (V){} + p->s, vc = (V){} + p->vc, vb = (V){} + p->vb, lo = (V){} + p->lo, hi = (V){} + p->hi;        \
     const V sigma = (V){} + p->sigma, dt = (V){} + p->dt, two = (V){} + 2.0f;                                         \
     long i = 0;                                                                                                       \
-    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+    for (long end = sk_aligned_head(out, n, sizeof(V));; end = n) {                                                            \
       for (; i < end; i++) {                                                                                           \
         const float xv = x[i];                                                                                         \
         const float o = s2_clamp(S2_EULER_ESTIMATE(mode, xv, m[i], p->s, p->vc, p->vb), p->lo, p->hi);                 \
@@ -111,7 +111,7 @@ static inline float s2_clamp(float x, float lo, float hi) {
     const V s = (V){} + p->s, vc = (V){} + p->vc, vb = (V){} + p->vb;                                                 \
     const V sigma = (V){} + p->sigma, dt = (V){} + p->dt, up = (V){} + p->sigma_up;                                   \
     long i = 0;                                                                                                       \
-    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+    for (long end = sk_aligned_head(out, n, sizeof(V));; end = n) {                                                            \
       for (; i < end; i++) {                                                                                           \
         const float xv = x[i];                                                                                         \
         const float o = S2_EULER_ESTIMATE(mode, xv, m[i], p->s, p->vc, p->vb);                                         \
@@ -146,7 +146,7 @@ static inline float s2_clamp(float x, float lo, float hi) {
     const V cout = (V){} + p->c_out, cskip = (V){} + p->c_skip;                                                       \
     const V signal = (V){} + p->signal, scale = (V){} + p->noise_scale;                                               \
     long i = 0;                                                                                                       \
-    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+    for (long end = sk_aligned_head(out, n, sizeof(V));; end = n) {                                                            \
       for (; i < end; i++) {                                                                                           \
         const float xv = x[i];                                                                                         \
         const float o = s2_clamp(S2_VP_ESTIMATE(mode, xv, m[i], p->sqrt_alpha, p->sqrt_beta), p->lo, p->hi);           \
@@ -198,7 +198,7 @@ static inline float s2_clamp(float x, float lo, float hi) {
     const V q0 = (V){} + p->q0, q1 = (V){} + p->q1, diff = (V){} + p->diff, nn = (V){} + p->nn, two = (V){} + 2.0f; \
     const V zero = (V){};                                                                                             \
     long i = 0;                                                                                                       \
-    for (long end = sv_head(out, n, sizeof(V));; end = n) {                                                            \
+    for (long end = sk_aligned_head(out, n, sizeof(V));; end = n) {                                                            \
       for (; i < end; i++) {                                                                                           \
         const float xv = x[i];                                                                                         \
         const float cv = SV_CONVERT(mode, xv, m[i], p->p0, p->p1);                                                     \

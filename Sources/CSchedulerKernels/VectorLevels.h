@@ -9,18 +9,7 @@
 #include "Internal.h"
 #include "SolverKernels.h"
 
-#include <stdint.h>
 #include <string.h>
-
-// The elements before `p` reaches a `bytes` boundary, at most n. The passes run those one at a
-// time, so the vector loads and stores of the output, and of every buffer at the same offset
-// within a line, are aligned (a 64-byte access across two cache lines costs two). Buffers at
-// other offsets (glibc puts large arrays at any 16-byte offset) are still read across lines.
-static inline long sv_head(const float *p, long n, long bytes) {
-  const long misaligned = (long)((uintptr_t)p % (uintptr_t)bytes);
-  const long head = misaligned ? (bytes - misaligned) / (long)sizeof(float) : 0;
-  return head < n ? head : n;
-}
 
 #define SV_ATTR_portable
 #if SK_X86

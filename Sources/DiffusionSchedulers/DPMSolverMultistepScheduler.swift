@@ -326,15 +326,11 @@ public final class DPMSolverMultistepScheduler {
                 c[k] = predictsData ? value : (x[k] - sigma * value) / alpha
             }
         }
-        let s = DynamicThresholding.thresholds(
-            UnsafeBufferPointer(start: UnsafePointer(c), count: layout.batch * items), batch: layout.batch,
+        DynamicThresholding.apply(
+            UnsafeMutableBufferPointer(start: c, count: layout.batch * items), batch: layout.batch,
             ratio: threshold.ratio, maxValue: threshold.maxValue)
-        for b in 0..<layout.batch {
-            for j in 0..<items {
-                let k = b * items + j
-                let x0 = TorchNumerics.clamp(c[k], -s[b], s[b]) / s[b]
-                c[k] = predictsData ? x0 : (x[k] - alpha * x0) / sigma
-            }
+        if !predictsData {
+            for k in 0..<(layout.batch * items) { c[k] = (x[k] - alpha * c[k]) / sigma }
         }
         ExponentialIntegratorKernel.multistep(
             .identity, coefficients,
@@ -478,14 +474,12 @@ public final class DPMSolverMultistepScheduler {
             let (alpha, sigma) = alphaSigma(sigmas[i])
             let predictsData = config.algorithmType.predictsData
             if !predictsData { for k in values.indices { values[k] = (sample.scalars[k] - sigma * values[k]) / alpha } }
-            let s = values.withUnsafeBufferPointer {
-                DynamicThresholding.thresholds(
+            values.withUnsafeMutableBufferPointer {
+                DynamicThresholding.apply(
                     $0, batch: layout.batch, ratio: config.dynamicThresholdingRatio, maxValue: config.sampleMaxValue)
             }
-            for k in values.indices {
-                let x0 = TorchNumerics.clamp(values[k], -s[k / max(layout.itemCount, 1)], s[k / max(layout.itemCount, 1)])
-                    / s[k / max(layout.itemCount, 1)]
-                values[k] = predictsData ? x0 : (sample.scalars[k] - alpha * x0) / sigma
+            if !predictsData {
+                for k in values.indices { values[k] = (sample.scalars[k] - alpha * values[k]) / sigma }
             }
         }
         return Tensor(uncheckedShape: sample.shape, scalars: values)

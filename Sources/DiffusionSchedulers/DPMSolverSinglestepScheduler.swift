@@ -298,13 +298,9 @@ public final class DPMSolverSinglestepScheduler {
                                             conversion, layout.itemCount, x + offset, m + b * layout.modelStride,
                                             c + offset)
                                     }
-                                    let s = DynamicThresholding.thresholds(
-                                        UnsafeBufferPointer(start: UnsafePointer(c), count: count), batch: layout.batch,
+                                    DynamicThresholding.apply(
+                                        UnsafeMutableBufferPointer(start: c, count: count), batch: layout.batch,
                                         ratio: threshold.ratio, maxValue: threshold.maxValue)
-                                    for k in 0..<count {
-                                        let limit = s[k / max(layout.itemCount, 1)]
-                                        c[k] = TorchNumerics.clamp(c[k], -limit, limit) / limit
-                                    }
                                     pass(.identity, 0, count, UnsafePointer(c))
                                 }
                             }

@@ -192,14 +192,8 @@ public final class EulerDiscreteScheduler {
         let plan = try prepareStep(
             timestep: timestep, count: sample.count, sChurn: sChurn, sTmin: sTmin, sTmax: sTmax, sNoise: sNoise,
             generator: generator)
-        prevSample.prepare(shape: sample.shape, count: sample.count)
-        predOriginalSample.prepare(shape: sample.shape, count: sample.count)
-        sample.scalars.withUnsafeBufferPointer { x in
-            predOriginalSample.scalars.withUnsafeMutableBufferPointer { x0 in
-                prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                    run(plan, modelOutput, x.baseAddress, x0.baseAddress, out.baseAddress, count: sample.count)
-                }
-            }
+        sample.withStepStorage(into: &prevSample, original: &predOriginalSample) { x, x0, out in
+            run(plan, modelOutput, x, x0, out, count: sample.count)
         }
         index.current = plan.index + 1
     }
@@ -215,9 +209,7 @@ public final class EulerDiscreteScheduler {
             timestep: timestep, count: sample.count, sChurn: sChurn, sTmin: sTmin, sTmax: sTmax, sNoise: sNoise,
             generator: generator)
         let count = sample.count
-        sample.scalars.withUnsafeMutableBufferPointer { x in
-            run(plan, modelOutput, x.baseAddress.map { UnsafePointer($0) }, nil, x.baseAddress, count: count)
-        }
+        sample.withInPlaceStepStorage { x, out in run(plan, modelOutput, x, nil, out, count: count) }
         index.current = plan.index + 1
     }
 
@@ -261,10 +253,9 @@ public final class EulerDiscreteScheduler {
 
     /// The fused pass; `out` may be `x`, and `x0` nil when the estimate is not wanted.
     private func run(
-        _ plan: StepPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>?, _ x0: UnsafeMutablePointer<Float>?,
-        _ out: UnsafeMutablePointer<Float>?, count: Int
+        _ plan: StepPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>, _ x0: UnsafeMutablePointer<Float>?,
+        _ out: UnsafeMutablePointer<Float>, count: Int
     ) {
-        guard let x, let out else { return }
         modelOutput.scalars.withUnsafeBufferPointer { m in
             noiseBuffer.withUnsafeBufferPointer { noise in
                 guard let m = m.baseAddress else { return }

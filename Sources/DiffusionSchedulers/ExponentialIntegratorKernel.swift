@@ -29,8 +29,24 @@ enum ModelConversion {
         algorithmType: DPMSolverAlgorithmType, predictionType: SolverPredictionType, sigma: Float,
         alphaSigma: (alpha: Float, sigma: Float)
     ) throws(SchedulerError) -> ModelConversion {
+        guard let conversion = solver(
+            predictsData: algorithmType.predictsData, predictionType: predictionType, sigma: sigma, alphaSigma: alphaSigma)
+        else {
+            throw SchedulerError(
+                key: "prediction_type",
+                message: "prediction_type 'flow_prediction' is not supported with algorithm_type '\(algorithmType.rawValue)'")
+        }
+        return conversion
+    }
+
+    /// The model output as the solver's prediction, x₀ (`predictsData`) or ε, as the multistep
+    /// solvers' `convert_model_output` computes it; nil for ε from a flow prediction, which
+    /// diffusers does not support.
+    static func solver(
+        predictsData: Bool, predictionType: SolverPredictionType, sigma: Float, alphaSigma: (alpha: Float, sigma: Float)
+    ) -> ModelConversion? {
         let (alpha, sigmaT) = alphaSigma
-        switch (algorithmType.predictsData, predictionType) {
+        switch (predictsData, predictionType) {
         case (true, .epsilon): return .dataFromNoise(sigma: sigmaT, alpha: alpha)
         case (true, .sample): return .identity
         case (true, .vPrediction): return .dataFromVelocity(alpha: alpha, sigma: sigmaT)
@@ -38,10 +54,7 @@ enum ModelConversion {
         case (false, .epsilon): return .identity
         case (false, .sample): return .noiseFromData(alpha: alpha, sigma: sigmaT)
         case (false, .vPrediction): return .noiseFromVelocity(alpha: alpha, sigma: sigmaT)
-        case (false, .flowPrediction):
-            throw SchedulerError(
-                key: "prediction_type",
-                message: "prediction_type 'flow_prediction' is not supported with algorithm_type '\(algorithmType.rawValue)'")
+        case (false, .flowPrediction): return nil
         }
     }
 

@@ -171,12 +171,7 @@ public final class FlowMatchEulerDiscreteScheduler {
     ) throws(SchedulerError) {
         try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
         let plan = try prepareStep(timestep: timestep, count: sample.count, generator: generator)
-        prevSample.prepare(shape: sample.shape, count: sample.count)
-        sample.scalars.withUnsafeBufferPointer { x in
-            prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                run(plan, modelOutput, x.baseAddress, out.baseAddress, count: sample.count)
-            }
-        }
+        sample.withStepStorage(into: &prevSample) { x, out in run(plan, modelOutput, x, out, count: sample.count) }
         index.current = plan.index + 1
     }
 
@@ -187,9 +182,7 @@ public final class FlowMatchEulerDiscreteScheduler {
         try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
         let plan = try prepareStep(timestep: timestep, count: sample.count, generator: generator)
         let count = sample.count
-        sample.scalars.withUnsafeMutableBufferPointer { x in
-            run(plan, modelOutput, x.baseAddress.map { UnsafePointer($0) }, x.baseAddress, count: count)
-        }
+        sample.withInPlaceStepStorage { x, out in run(plan, modelOutput, x, out, count: count) }
         index.current = plan.index + 1
     }
 
@@ -221,10 +214,9 @@ public final class FlowMatchEulerDiscreteScheduler {
 
     /// `x + dt·m`, or `(1 − σ_next)·(x − σ·m) + σ_next·noise`; `out` may be `x`.
     private func run(
-        _ plan: StepPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?,
+        _ plan: StepPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
         count: Int
     ) {
-        guard let x, let out else { return }
         let sigma = plan.sigma, next = plan.next
         let dt = next - sigma
         let keep = 1 - next
@@ -284,12 +276,7 @@ public final class FlowMatchEulerDiscreteScheduler {
         let plan = try preparePerTokenStep(
             modelOutput: modelOutput, timestep: timestep, sample: sample, perTokenTimesteps: perTokenTimesteps,
             generator: generator)
-        prevSample.prepare(shape: sample.shape, count: sample.count)
-        sample.scalars.withUnsafeBufferPointer { x in
-            prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                run(plan, modelOutput, x.baseAddress, out.baseAddress)
-            }
-        }
+        sample.withStepStorage(into: &prevSample) { x, out in run(plan, modelOutput, x, out) }
         index.current = plan.index + 1
     }
 
@@ -301,9 +288,7 @@ public final class FlowMatchEulerDiscreteScheduler {
         let plan = try preparePerTokenStep(
             modelOutput: modelOutput, timestep: timestep, sample: sample, perTokenTimesteps: perTokenTimesteps,
             generator: generator)
-        sample.scalars.withUnsafeMutableBufferPointer { x in
-            run(plan, modelOutput, x.baseAddress.map { UnsafePointer($0) }, x.baseAddress)
-        }
+        sample.withInPlaceStepStorage { x, out in run(plan, modelOutput, x, out) }
         index.current = plan.index + 1
     }
 
@@ -374,9 +359,8 @@ public final class FlowMatchEulerDiscreteScheduler {
 
     /// Each token's channels: `x + dt·m` with dt = σ − σ_next, or the stochastic re-noising; `out` may be `x`.
     private func run(
-        _ plan: PerTokenPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?
+        _ plan: PerTokenPlan, _ modelOutput: Tensor, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>
     ) {
-        guard let x, let out else { return }
         let stochastic = config.stochasticSampling
         let channels = plan.channels
         modelOutput.scalars.withUnsafeBufferPointer { m in

@@ -240,13 +240,7 @@ public final class LCMScheduler {
                 scratch.withUnsafeMutableBufferPointer { x0 in
                     for k in 0..<count { x0[k] = estimate.unclipped(sample: x[k], modelOutput: m[k]) }
                     let batch = shape.isEmpty ? 1 : shape[0]
-                    let items = batch > 0 ? count / batch : 0
-                    let thresholds = DynamicThresholding.thresholds(
-                        UnsafeBufferPointer(x0), batch: batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
-                    for k in 0..<count {
-                        let s = thresholds[k / max(items, 1)]
-                        x0[k] = TorchNumerics.clamp(x0[k], -s, s) / s
-                    }
+                    DynamicThresholding.apply(x0, batch: batch, ratio: threshold.ratio, maxValue: threshold.maxValue)
                 }
             }
             pass.prediction = .sample

@@ -54,4 +54,15 @@ enum DynamicThresholding {
             return Swift.min(Swift.max(q, 1), Float(maxValue))
         }
     }
+
+    /// Thresholds `values` (x₀ laid out as `[batch, rest]`) in place: each item clamped to ±s and
+    /// divided by s, its threshold.
+    static func apply(_ values: UnsafeMutableBufferPointer<Float>, batch: Int, ratio: Double, maxValue: Double) {
+        let s = thresholds(UnsafeBufferPointer(values), batch: batch, ratio: ratio, maxValue: maxValue)
+        let perItem = Swift.max(batch > 0 ? values.count / batch : 0, 1)
+        for k in values.indices {
+            let limit = s[k / perItem]
+            values[k] = TorchNumerics.clamp(values[k], -limit, limit) / limit
+        }
+    }
 }

@@ -184,12 +184,7 @@ public final class UniPCMultistepScheduler {
     ) throws(SchedulerError) {
         try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
         try advance(modelOutput: modelOutput, timestep: timestep, shape: sample.shape, keeping: sample) { body in
-            prevSample.prepare(shape: sample.shape, count: sample.count)
-            sample.scalars.withUnsafeBufferPointer { x in
-                prevSample.scalars.withUnsafeMutableBufferPointer { out in
-                    if let x = x.baseAddress, let out = out.baseAddress { body(x, out) }
-                }
-            }
+            sample.withStepStorage(into: &prevSample, body)
         }
     }
 
@@ -199,9 +194,7 @@ public final class UniPCMultistepScheduler {
     public func step(modelOutput: Tensor, timestep: Int, sample: inout Tensor) throws(SchedulerError) {
         try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
         try advance(modelOutput: modelOutput, timestep: timestep, shape: sample.shape, keeping: nil) { body in
-            sample.scalars.withUnsafeMutableBufferPointer { x in
-                if let x = x.baseAddress { body(UnsafePointer(x), x) }
-            }
+            sample.withInPlaceStepStorage(body)
         }
     }
 
@@ -349,11 +342,9 @@ public final class UniPCMultistepScheduler {
         x: UnsafePointer<Float>, m: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>, count: Int, batch: Int
     ) {
         for k in 0..<count { c[k] = conversion.apply(x[k], m[k]) }
-        let items = batch > 0 ? count / batch : 0
-        let s = DynamicThresholding.thresholds(
-            UnsafeBufferPointer(start: c, count: count), batch: batch, ratio: threshold.ratio,
+        DynamicThresholding.apply(
+            UnsafeMutableBufferPointer(start: c, count: count), batch: batch, ratio: threshold.ratio,
             maxValue: threshold.maxValue)
-        for k in 0..<count { c[k] = TorchNumerics.clamp(c[k], -s[k / items], s[k / items]) / s[k / items] }
     }
 
     /// The storage of the history and kept sample (tests check that loops recycle it).
@@ -377,19 +368,13 @@ public final class UniPCMultistepScheduler {
     /// `convert_model_output` as an element map: x₀ with `predict_x0`, ε otherwise.
     private func modelConversion(at i: Int) throws(SchedulerError) -> ModelConversion {
         let sigma = sigmas[i]
-        let (alpha, sigmaT) = alphaSigma(sigma)
-        switch (config.predictX0, config.predictionType) {
-        case (true, .epsilon): return .dataFromNoise(sigma: sigmaT, alpha: alpha)
-        case (true, .sample): return .identity
-        case (true, .vPrediction): return .dataFromVelocity(alpha: alpha, sigma: sigmaT)
-        case (true, .flowPrediction): return .dataFromFlow(sigma: sigma)
-        case (false, .epsilon): return .identity
-        case (false, .sample): return .noiseFromData(alpha: alpha, sigma: sigmaT)
-        case (false, .vPrediction): return .noiseFromVelocity(alpha: alpha, sigma: sigmaT)
-        case (false, .flowPrediction):
-            throw SchedulerError(
-                key: "prediction_type", message: "prediction_type 'flow_prediction' needs predict_x0")
+        guard let conversion = ModelConversion.solver(
+            predictsData: config.predictX0, predictionType: config.predictionType, sigma: sigma,
+            alphaSigma: alphaSigma(sigma))
+        else {
+            throw SchedulerError(key: "prediction_type", message: "prediction_type 'flow_prediction' needs predict_x0")
         }
+        return conversion
     }
 
     /// hh, h·φ₁(hh), B(h) and the b vector shared by UniP and UniC, as float32 0-dim tensor ops.

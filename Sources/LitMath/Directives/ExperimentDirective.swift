@@ -274,26 +274,22 @@ enum ExperimentDirective {
 final class ExactSolutions: @unchecked Sendable {
     struct Key: Hashable {
         var mixture: GaussianMixture
-        var start: [Float]
-        var startLevel: [Double]
-        var endLevel: [Double]
+        /// The start points: their shape and the bits of their elements.
+        var shape: [Int]
+        var start: [UInt32]
+        var levels: [Double]
 
         init(mixture: GaussianMixture, start: Tensor, startLevel: [Double], endLevel: [Double]) {
             self.mixture = mixture
-            self.start = start.scalars + start.shape.map(Float.init)
-            self.startLevel = startLevel
-            self.endLevel = endLevel
+            shape = start.shape
+            self.start = start.scalars.map(\.bitPattern)
+            levels = startLevel + endLevel
         }
 
-        static func == (a: Key, b: Key) -> Bool {
-            a.mixture == b.mixture && a.startLevel == b.startLevel && a.endLevel == b.endLevel
-                && a.start.map(\.bitPattern) == b.start.map(\.bitPattern)
-        }
-
+        /// The mixture takes part in equality only (it is not hashable); the start points vary more.
         func hash(into hasher: inout Hasher) {
-            for value in start { hasher.combine(value.bitPattern) }
-            hasher.combine(startLevel)
-            hasher.combine(endLevel)
+            hasher.combine(start)
+            hasher.combine(levels)
         }
     }
 

@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func solutionConvergesAtFourthOrderInItsSteps() throws {
-        let x = try TorchGenerator(seed: 2).randn(count: 32).map { Double($0) }
+        let x = TorchGenerator(seed: 2).randn(count: 32).map { Double($0) }
         let start = try NoiseLevel.variancePreserving(alphaCumprod: 4e-5)
         let solve = { (steps: Int) in
             try Toy.mixture2D.probabilityFlowSolution(points: x, start: start, end: Toy.clean, steps: steps)
