@@ -46,7 +46,7 @@ public struct SiteContent: Sendable {
     /// Articles larger than this are refused: real articles are a few hundred kilobytes, and a
     /// file of many megabytes is a mistake (a data file with the wrong extension) that would make
     /// a build crawl.
-    public static let maximumArticleSize = 8 << 20
+    public static let maximumArticleSize = ProjectFile.textLimit
 
     /// Why the content folder cannot be read at all (a setup error, not a content error).
     struct Unreadable: Error, CustomStringConvertible {
@@ -59,7 +59,7 @@ public struct SiteContent: Sendable {
     /// huge article — are diagnostics; a missing or unreadable folder throws.
     static func read(from directory: URL) throws -> (SiteContent, [Diagnostic]) {
         let fm = FileManager.default
-        let root = directory.standardizedFileURL.resolvingSymlinksInPath()
+        let root = ProjectFile.canonicalPath(directory).map { URL(fileURLWithPath: $0) } ?? directory.standardizedFileURL.resolvingSymlinksInPath()
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw Unreadable(description: "content folder '\(SiteBuilder.displayPath(directory))' does not exist")
@@ -113,16 +113,19 @@ public struct SiteContent: Sendable {
                                               at: .file(display)))
                     continue
                 }
-                let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
                 let inTemplates = folder == templatesFolder || folder.hasPrefix(templatesFolder + "/")
                 let isText = name.hasSuffix(".md") || inTemplates || relative == configurationName
-                if isText && size > maximumArticleSize {
-                    diagnostics.append(.error("content.too-large", "'\(relative)' is \(size) bytes; text files are limited to \(maximumArticleSize >> 20) MiB",
+                let data: Data
+                switch ProjectFile.read(url, within: root.path, limit: isText ? ProjectFile.textLimit : ProjectFile.staticLimit) {
+                case let .success(read):
+                    data = read
+                case let .failure(.tooLarge(size, limit)):
+                    diagnostics.append(.error("content.too-large", "'\(relative)' is \(size) bytes; \(isText ? "text" : "static") files are limited to \(limit >> 20) MiB",
                                               at: .file(display)))
                     continue
-                }
-                guard let data = fm.contents(atPath: resolved.path) else {
-                    diagnostics.append(.error("content.unreadable", "cannot read '\(relative)'", at: .file(display)))
+                case let .failure(refusal):
+                    content.refused.insert(relative)
+                    diagnostics.append(.error("content.unreadable", "cannot read '\(relative)': \(refusal)", at: .file(display)))
                     continue
                 }
                 guard isText else {
@@ -138,7 +141,7 @@ public struct SiteContent: Sendable {
                                               at: SourceLocation(file: display, line: position.line, column: position.column)))
                     continue
                 }
-                let file = TextFile(path: relative, display: display, text: text)
+                let file = TextFile(path: relative, display: display, text: SourceText(normalizing: text).text)
                 if inTemplates {
                     content.templates.append(file)
                 } else if relative == configurationName {

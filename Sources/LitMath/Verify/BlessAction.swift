@@ -36,7 +36,9 @@ public struct BlessAction: Sendable {
             for page in report.pages {
                 // Expectations.
                 let url = content.appendingPathComponent(Verifier.expectationPath(for: page.sourcePath))
-                let old = fm.contents(atPath: url.path)
+                let old = try Self.read(url, content: content)
+                let source = content.appendingPathComponent(page.sourcePath)
+                let original = try Self.read(source, content: content)
                 let current = Expectations(directives: page.directives)
                 if current.entries.isEmpty {
                     if old != nil {
@@ -45,10 +47,12 @@ public struct BlessAction: Sendable {
                     }
                 } else {
                     let text = current.text(for: page.displayPath)
-                    if old != Data(text.utf8) {
-                        let differences = Verifier.checkExpectations(page, recorded: old.map { String(decoding: $0, as: UTF8.self) }, file: SiteBuilder.displayPath(url))
+                    if old?.text != text {
+                        let differences = Verifier.checkExpectations(page, recorded: old?.text, file: SiteBuilder.displayPath(url))
                         try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                        try Data(text.utf8).write(to: url, options: .atomic)
+                        // Written back with the line endings the file had (a new one: its article's).
+                        let endings = old ?? SourceText(text: "", lineEnding: original?.lineEnding ?? .lf)
+                        try Data(endings.restoring(text).utf8).write(to: url, options: .atomic)
                         changes.append("\(old == nil ? "wrote" : "updated") \(SiteBuilder.displayPath(url))" + (old == nil || differences.isEmpty ? "" : ":"))
                         if old != nil { changes += differences.map { "  \($0.directive.map { "\($0): " } ?? "")\($0.message)" } }
                     }
@@ -59,11 +63,10 @@ public struct BlessAction: Sendable {
                     return (pin, pin.rewritten(value.computed))
                 }
                 if !edits.isEmpty {
-                    let source = content.appendingPathComponent(page.sourcePath)
-                    guard let data = fm.contents(atPath: source.path) else { continue }
-                    let text = String(decoding: data, as: UTF8.self)
+                    guard let original else { continue }
+                    let text = original.text
                     let spliced = Self.splice(text, edits.map { (line: $0.0.location.line, column: $0.0.location.column, length: $0.0.text.unicodeScalars.count, replacement: $0.1) })
-                    try Data(spliced.utf8).write(to: source, options: .atomic)
+                    try Data(original.restoring(spliced).utf8).write(to: source, options: .atomic)
                     for (pin, replacement) in edits {
                         changes.append("\(pin.location): pin \(pin.text) → \(replacement)")
                     }
@@ -84,6 +87,18 @@ public struct BlessAction: Sendable {
             log("blessed: review the changes with 'git diff' before committing\n")
         }
         return 0
+    }
+
+    /// A file of the content folder through the project's reader; a refusal stops the bless.
+    private static func read(_ url: URL, content: URL) throws -> SourceText? {
+        switch Verifier.readContentText(url, content: content) {
+        case let .success(text): return text
+        case let .failure(refusal): throw Refused(description: "cannot read \(SiteBuilder.displayPath(url)): \(refusal)")
+        }
+    }
+
+    struct Refused: Error, CustomStringConvertible {
+        var description: String
     }
 
     /// Replaces scalar ranges given by 1-based line and column; everything else is kept byte for byte.

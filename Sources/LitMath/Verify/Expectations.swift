@@ -111,16 +111,32 @@ public struct Expectations: Sendable, Equatable {
         return out + "\""
     }
 
+    /// Syntax errors reported one by one in a file; the rest are counted.
+    static let maximumReported = 5
+
+    /// A word of a line that did not parse, as a diagnostic may show it: quoted when it is a short
+    /// plain word (a misspelt keyword), described otherwise, so that nothing read from a file that
+    /// is not an expectation file (an environment, a password file) reaches the log.
+    static func shown(_ word: some StringProtocol) -> String {
+        let plain = word.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" || $0 == "." }
+        return plain && (1...24).contains(word.count) ? "'\(word)'" : "(\(word.unicodeScalars.count) characters, not shown)"
+    }
+
     /// Parses the text form; problems are diagnostics at their line and column in `file`.
     public static func parse(_ text: String, file: String) -> (Expectations, [Diagnostic]) {
         var entries: [Entry] = []
         var diagnostics: [Diagnostic] = []
+        var failures = 0
         for (n, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = n + 1
             var scanner = LineScanner(Array(rawLine.unicodeScalars))
             scanner.skipSpaces()
             if scanner.atEnd || scanner.peek == "#" { continue }
             func fail(_ message: String) {
+                // A file that is not litmath's (a link to a secret, a binary) must not be printed
+                // into a CI log line by line: a few located errors, then a count.
+                failures += 1
+                guard failures <= maximumReported else { return }
                 diagnostics.append(.error("expectations.syntax", message, at: SourceLocation(file: file, line: lineNumber, column: scanner.position + 1),
                                           notes: ["this file is written by 'litmath bless'; run it again rather than editing by hand"]))
             }
@@ -142,7 +158,7 @@ public struct Expectations: Sendable, Equatable {
                     let pair = scanner.word()
                     let parts = pair.split(separator: "=", maxSplits: 1)
                     guard parts.count == 2, let value = Double(parts[1]) else { fail("expected rtol=… atol=…"); break }
-                    if parts[0] == "rtol" { tolerance.rtol = value } else if parts[0] == "atol" { tolerance.atol = value } else { fail("unknown tolerance '\(parts[0])'") }
+                    if parts[0] == "rtol" { tolerance.rtol = value } else if parts[0] == "atol" { tolerance.atol = value } else { fail("unknown tolerance \(shown(parts[0]))") }
                 }
                 entries[entries.count - 1].tolerance = tolerance
             case "summary", "values":
@@ -162,7 +178,7 @@ public struct Expectations: Sendable, Equatable {
                         case "n": count = Int(parts[1])
                         case "sum": sum = Double(parts[1])
                         case "sumsq": sumsq = Double(parts[1])
-                        default: fail("unknown summary field '\(parts[0])'")
+                        default: fail("unknown summary field \(shown(parts[0]))")
                         }
                     }
                     guard let count, let sum, let sumsq else { fail("a summary needs n, sum and sumsq"); continue }
@@ -175,7 +191,7 @@ public struct Expectations: Sendable, Equatable {
                         if scanner.atEnd { break }
                         let item = scanner.word()
                         guard let colon = item.lastIndex(of: ":"), let value = Double(item[item.index(after: colon)...]) else {
-                            fail("expected position:value, not '\(item)'")
+                            fail("expected position:value, not \(shown(item))")
                             ok = false
                             break
                         }
@@ -190,8 +206,13 @@ public struct Expectations: Sendable, Equatable {
                 }
                 entries[entries.count - 1].records = records
             default:
-                fail("unknown line '\(word)'; expected 'directive', 'tolerance', 'summary' or 'values'")
+                fail("unknown line \(shown(word)); expected 'directive', 'tolerance', 'summary' or 'values'")
             }
+        }
+        if failures > maximumReported {
+            diagnostics.append(.error("expectations.syntax", "\(failures - maximumReported) more lines are not expectations either",
+                                      at: SourceLocation(file: file, line: 1, column: 1),
+                                      notes: ["is this file really written by 'litmath bless'?"]))
         }
         return (Expectations(entries: entries), diagnostics)
     }

@@ -25,6 +25,23 @@ public enum Verifier {
         return "_expected/\(stem).txt"
     }
 
+    /// Reads a file of the content folder that `check` and `bless` compare or rewrite (an
+    /// expectation file, an article): through the project's one reader, so a link out of the
+    /// folder, a device or a huge file is refused rather than read and printed; line endings
+    /// normalised. `nil` when the file does not exist.
+    static func readContentText(_ url: URL, content: URL) -> Result<SourceText?, ProjectFile.Refusal> {
+        let root = ProjectFile.canonicalPath(content) ?? content.standardizedFileURL.path
+        switch ProjectFile.read(url, within: root, limit: ProjectFile.textLimit) {
+        case let .success(data):
+            guard let text = String(validatingUTF8: data) else { return .failure(.unreadable("not valid UTF-8")) }
+            return .success(SourceText(normalizing: text))
+        case .failure(.missing):
+            return .success(nil)
+        case let .failure(refusal):
+            return .failure(refusal)
+        }
+    }
+
     /// Pinned values that no longer hold.
     public static func checkPins(_ page: Page) -> [Finding] {
         page.inlineValues.compactMap { value in
@@ -150,7 +167,9 @@ public enum Verifier {
             guard let text = html[page.outputPath] else { continue }
             let directory = (page.outputPath as NSString).deletingLastPathComponent
             for href in Set(attributeValues("href", in: text)).sorted() {
-                guard !href.contains("://"), !href.hasPrefix("mailto:"), !href.hasPrefix("data:") else { continue }
+                // External (an allowed scheme, or protocol-relative): not ours to check. Refused
+                // schemes never reach a page (URLPolicy).
+                guard URLPolicy.scheme(of: href) == nil, !href.hasPrefix("//") else { continue }
                 let parts = href.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 let target: String
                 if parts[0].isEmpty {
