@@ -139,7 +139,7 @@ struct HTMLRenderer {
             case let .emphasis(children): return [.el("em", [], render(children))]
             case let .strong(children): return [.el("strong", [], render(children))]
             case let .link(url, title, children, _):
-                return [.el("a", [("href", Self.rewriteLink(restoreMath(url))), ("title", title.isEmpty ? nil : plainText(title))], render(children))]
+                return [.el("a", [("href", URLPolicy.permitted(Self.rewriteLink(restoreMath(url)))), ("title", title.isEmpty ? nil : plainText(title))], render(children))]
             case let .image(url, title, children, _):
                 return [image(url: url, title: title, alt: children)]
             }
@@ -161,7 +161,8 @@ struct HTMLRenderer {
     /// An image; local paths are made relative to the page, external ones left as written.
     func image(url: String, title: String, alt: [MarkdownInline]) -> HTMLNode {
         let source = restoreMath(url)
-        return .single("img", [("src", ContentPath.isExternal(source) ? source : imageSource(source)), ("alt", plain(alt)),
+        let src = ContentPath.isExternal(source) ? URLPolicy.permitted(source, isImage: true) : imageSource(source)
+        return .single("img", [("src", src), ("alt", plain(alt)),
                                ("title", title.isEmpty ? nil : plainText(title)), ("loading", "lazy")])
     }
 
@@ -261,7 +262,7 @@ struct HTMLRenderer {
 
     /// `ddpm.md#x` → `ddpm.html#x` for relative links; everything else unchanged.
     static func rewriteLink(_ url: String) -> String {
-        guard !url.contains("://"), !url.hasPrefix("mailto:"), !url.hasPrefix("#") else { return url }
+        guard URLPolicy.scheme(of: url) == nil, !url.hasPrefix("//"), !url.hasPrefix("#") else { return url }
         let parts = url.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(parts[0])
         guard path.hasSuffix(".md") else { return url }

@@ -148,6 +148,10 @@ public enum PageParser {
             }
         }
         let links = MarkdownLink.collect(blocks + numbered.footnotes.flatMap(\.blocks), file: displayPath, sourceLines: sourceLines)
+        for link in links {
+            guard let (message, note) = URLPolicy.refusal(of: link.url, isImage: link.isImage) else { continue }
+            diagnostics.append(.error("link.scheme", message, at: link.location, notes: [note]))
+        }
         for link in links where link.isImage && !ContentPath.isExternal(link.url) && ContentPath.resolve(link.url, from: sourcePath) == nil {
             diagnostics.append(.error("image.outside", "image '\(link.url)' is outside the content folder", at: link.location,
                                       notes: ["images must be files under the content folder, written relative to the article"]))
