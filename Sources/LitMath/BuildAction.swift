@@ -34,9 +34,22 @@ public struct BuildAction: Sendable {
     public func run() -> Int32 {
         let start = Date()
         let log = self.log
-        if clean, let cache { try? FileManager.default.removeItem(at: cache) }
+        var buildCache: BuildCache?
+        if let cache {
+            do {
+                switch try CacheFolder.open(cache, content: content, output: output, clean: clean) {
+                case let .ready(directory, secret):
+                    buildCache = BuildCache(directory: directory, secret: secret)
+                case let .foreign(why):
+                    log("warning: \(why)\n")
+                }
+            } catch {
+                log("error: \(error)\n")
+                return 2
+            }
+        }
         let progress = BuildProgress(isTerminal: showsProgress, write: log)
-        let builder = SiteBuilder(contentDirectory: content, outputDirectory: output, cache: cache.map { BuildCache(directory: $0) },
+        let builder = SiteBuilder(contentDirectory: content, outputDirectory: output, cache: buildCache,
                                   progress: { progress.begin($0) })
         let report = builder.build()
         progress.finish()

@@ -114,7 +114,7 @@ struct IncrementalBuildTests {
         let cache = root.appendingPathComponent("cache")
         let article = "---\ntitle: Before\n---\n\nSignal $\\bar\\alpha_t$.\n\n```scheduler plot\ny: alpha_cumprod\n```\n\n```scheduler table\nt: [0, 999]\ncolumns: [beta]\n```\n"
         try TestSite.write(["index.md": article], to: content)
-        let first = SiteBuilder(contentDirectory: content, outputDirectory: site, cache: BuildCache(directory: cache)).build()
+        let first = SiteBuilder(contentDirectory: content, outputDirectory: site, cache: BuildCache(directory: cache, secret: "test")).build()
         #expect(first.succeeded, "\(first.diagnostics)")
 
         func directiveEntries() throws -> [String: Date] {
@@ -133,7 +133,7 @@ struct IncrementalBuildTests {
         try TestSite.write(["index.md": article.replacingOccurrences(of: "title: Before", with: "title: After")], to: content)
         // No node at all: every formula must come from the cache.
         let noNode = KaTeX(environment: ["LITMATH_NODE": "/nonexistent/node", "PATH": ""])
-        let second = SiteBuilder(contentDirectory: content, outputDirectory: site, katex: noNode, cache: BuildCache(directory: cache)).build()
+        let second = SiteBuilder(contentDirectory: content, outputDirectory: site, katex: noNode, cache: BuildCache(directory: cache, secret: "test")).build()
         #expect(second.succeeded, "\(second.diagnostics)")
         #expect(try directiveEntries() == before, "no directive result was computed and stored again")
         let page = try String(contentsOf: site.appendingPathComponent("index.html"), encoding: .utf8)

@@ -78,12 +78,12 @@ struct SiteFeatureTests {
         let cache = try TestSite.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: cache) }
         let article = [(path: "x.md", display: "content/x.md", text: "# X\n\n$x^2$\n\n```swift\nlet x = 1\n```\n")]
-        let first = SiteBuilder(contentDirectory: cache, outputDirectory: cache, cache: BuildCache(directory: cache, codeIdentity: "test"))
+        let first = SiteBuilder(contentDirectory: cache, outputDirectory: cache, cache: BuildCache(directory: cache, codeIdentity: "test", secret: "test"))
         let (files, report) = first.render(article)
         #expect(!report.diagnostics.containsErrors)
         var broken = KaTeX(environment: ["LITMATH_NODE": "/nonexistent/node"])
         broken.katexModule = KaTeX().katexModule
-        let second = SiteBuilder(contentDirectory: cache, outputDirectory: cache, katex: broken, cache: BuildCache(directory: cache, codeIdentity: "test"))
+        let second = SiteBuilder(contentDirectory: cache, outputDirectory: cache, katex: broken, cache: BuildCache(directory: cache, codeIdentity: "test", secret: "test"))
         let (again, againReport) = second.render(article)
         #expect(!againReport.diagnostics.containsErrors, "\(againReport.diagnostics)")
         #expect(again["x.html"] == files["x.html"])

@@ -16,11 +16,15 @@ public struct BuildCache: Sendable {
     public var directory: URL
     /// Identifies the running code.
     public var codeIdentity: String
+    /// This user's secret, part of every key, so that entries nobody but this user could have
+    /// written are never found (see `CacheFolder`).
+    public var secret: String
 
-    /// Creates a cache in `directory`.
-    public init(directory: URL, codeIdentity: String = BuildCache.executableIdentity()) {
+    /// Creates a cache in `directory`, a folder that `CacheFolder.open` accepted.
+    public init(directory: URL, codeIdentity: String = BuildCache.executableIdentity(), secret: String) {
         self.directory = directory
         self.codeIdentity = codeIdentity
+        self.secret = secret
     }
 
     /// Size and modification time of the running executable (the code that computes results).
@@ -35,11 +39,11 @@ public struct BuildCache: Sendable {
     // MARK: Formulas
 
     func formulaKey(_ request: KaTeX.Request, katexVersion: String) -> String {
-        Self.hash(["formula", katexVersion, request.display ? "display" : "inline", request.tex])
+        Self.hash([secret, "formula", katexVersion, request.display ? "display" : "inline", request.tex])
     }
 
     func formula(_ key: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path("katex", key).path) else { return nil }
+        guard let data = read(path("katex", key)) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -60,12 +64,12 @@ public struct BuildCache: Sendable {
     // MARK: Code
 
     func codeKey(_ request: CodeHighlighter.Request, prismVersion: String) -> String {
-        Self.hash(["code", codeIdentity, prismVersion, request.language.rawValue, request.code])
+        Self.hash([secret, "code", codeIdentity, prismVersion, request.language.rawValue, request.code])
     }
 
     /// Highlighted code: markup that litmath itself built from Prism's tokens.
     func code(_ key: String) -> HTMLNode? {
-        guard let data = FileManager.default.contents(atPath: path("code", key).path) else { return nil }
+        guard let data = read(path("code", key)) else { return nil }
         return .raw(String(decoding: data, as: UTF8.self))
     }
 
@@ -76,12 +80,12 @@ public struct BuildCache: Sendable {
     // MARK: Directives
 
     func directiveKey(_ block: DirectiveBlock, definitions: [String]) -> String {
-        Self.hash(["directive", codeIdentity, block.kind, block.body] + definitions)
+        Self.hash([secret, "directive", codeIdentity, block.kind, block.body] + definitions)
     }
 
     /// A cached result, re-anchored to `block` (its current place in the article).
     func directive(_ key: String, for block: DirectiveBlock) -> DirectiveResult? {
-        guard let data = FileManager.default.contents(atPath: path("directive-v3", key).path),
+        guard let data = read(path("directive-v3", key)),
               let entry = try? JSONDecoder().decode(Entry.self, from: data) else { return nil }
         var result = entry.result
         if entry.recordsAreSeries, case let .plot(plot) = result.output {
@@ -124,8 +128,13 @@ public struct BuildCache: Sendable {
 
     // MARK: Storage
 
+    /// An entry, through the project's reader: never through a link out of the cache.
+    private func read(_ url: URL) -> Data? {
+        try? ProjectFile.read(url, within: directory.path, limit: ProjectFile.staticLimit).get()
+    }
+
     private func path(_ kind: String, _ key: String) -> URL {
-        directory.appendingPathComponent("v1").appendingPathComponent(kind).appendingPathComponent(String(key.prefix(2)))
+        directory.appendingPathComponent(CacheFolder.entries).appendingPathComponent(kind).appendingPathComponent(String(key.prefix(2)))
             .appendingPathComponent(key)
     }
 

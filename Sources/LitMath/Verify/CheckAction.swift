@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `litmath check`: rebuilds in memory, writes nothing, and fails when anything the repository
 /// records no longer matches what the code computes — pinned numbers in prose, recorded
@@ -8,14 +11,16 @@ public struct CheckAction: Sendable {
     public var output: URL
     public var log: @Sendable (String) -> Void
     /// Where runnable Swift examples are compiled (a package and its build folder, reused
-    /// across checks so the compile is incremental).
-    public var examplesDirectory: URL
+    /// across checks so the compile is incremental). `nil`: `examples/` in the cache folder
+    /// `.litmath-cache`, under the cache's rules (`CacheFolder`) — a compiled package that this
+    /// user did not build here is never run; then a private temporary folder is used instead.
+    public var examplesDirectory: URL?
     /// The package whose DiffusionSchedulers the examples use; found above the content folder when nil.
     public var packageRoot: URL?
     /// Whether to compile and run the runnable Swift examples.
     public var runsExamples: Bool = true
 
-    public init(content: URL, output: URL, examplesDirectory: URL = URL(fileURLWithPath: ".litmath-cache/examples"),
+    public init(content: URL, output: URL, examplesDirectory: URL? = nil,
                 packageRoot: URL? = nil, log: @escaping @Sendable (String) -> Void) {
         self.packageRoot = packageRoot
         self.content = content
@@ -41,8 +46,13 @@ public struct CheckAction: Sendable {
             findings += Verifier.checkPins(page)
             let path = Verifier.expectationPath(for: page.sourcePath)
             let url = content.appendingPathComponent(path)
-            let text = FileManager.default.contents(atPath: url.path).map { String(decoding: $0, as: UTF8.self) }
-            findings += Verifier.checkExpectations(page, recorded: text, file: SiteBuilder.displayPath(url))
+            switch Verifier.readContentText(url, content: content) {
+            case let .success(text):
+                findings += Verifier.checkExpectations(page, recorded: text?.text, file: SiteBuilder.displayPath(url))
+            case let .failure(refusal):
+                findings.append(Verifier.Finding(article: page.displayPath, directive: nil, location: nil,
+                                                 message: "cannot read \(SiteBuilder.displayPath(url)): \(refusal)"))
+            }
         }
         for orphan in BlessAction.orphanExpectations(content: content, pages: report.pages) {
             findings.append(Verifier.Finding(article: SiteBuilder.displayPath(orphan), directive: nil, location: nil,
@@ -54,8 +64,26 @@ public struct CheckAction: Sendable {
                 log("error: the site has \(examples.count) Swift examples, but no Package.swift declaring DiffusionSchedulers was found above '\(SiteBuilder.displayPath(content))' to compile them against; set LITMATH_PACKAGE\n")
                 return 2
             }
+            var temporary: URL?
+            defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
             do {
-                findings += try SwiftExamples.verify(examples, packageRoot: root, workDirectory: examplesDirectory, log: log)
+                var work: URL
+                if let examplesDirectory {
+                    work = examplesDirectory
+                } else {
+                    switch try CacheFolder.open(URL(fileURLWithPath: ".litmath-cache"), content: content, output: output) {
+                    case let .ready(directory, _):
+                        work = directory.appendingPathComponent("examples")
+                    case let .foreign(why):
+                        log("warning: \(why); the Swift examples are compiled from scratch in a private temporary folder\n")
+                        work = try Self.privateTemporaryFolder()
+                        temporary = work
+                    }
+                }
+                findings += try SwiftExamples.verify(examples, packageRoot: root, workDirectory: work, log: log)
+            } catch let refused as CacheFolder.Refused {
+                log("error: \(refused)\n")
+                return 2
             } catch {
                 log("error: cannot run the Swift toolchain to check examples: \(error)\n")
                 return 2
@@ -65,8 +93,12 @@ public struct CheckAction: Sendable {
         expected[OutputWriter.marker] = OutputWriter.markerContents
         let outputName = SiteBuilder.displayPath(output)
         if FileManager.default.fileExists(atPath: output.path) {
-            let actual = (try? Self.snapshot(output)) ?? [:]
+            let (actual, strays) = (try? Self.walk(output)) ?? ([:], [])
             findings += Verifier.checkOutput(expected: expected, actual: actual, outputName: outputName)
+            for stray in strays {
+                findings.append(Verifier.Finding(article: outputName, directive: nil, location: nil,
+                                                 message: "\(outputName)\(stray.isEmpty ? "" : "/" + stray) is a symbolic link or special file, which a build never writes"))
+            }
         } else {
             findings.append(Verifier.Finding(article: outputName, directive: nil, location: nil, message: "\(outputName)/ does not exist"))
         }
@@ -94,6 +126,13 @@ public struct CheckAction: Sendable {
         return 1
     }
 
+    /// A new folder only this user can read (mkdtemp makes it 0700).
+    static func privateTemporaryFolder() throws -> URL {
+        var template = Array((NSTemporaryDirectory() + "/litmath-examples-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw CacheFolder.Refused(description: "cannot make a temporary folder") }
+        return URL(fileURLWithPath: String(cString: made))
+    }
+
     /// Findings grouped by article, then by directive.
     static func format(_ findings: [Verifier.Finding]) -> String {
         var out = ""
@@ -118,17 +157,33 @@ public struct CheckAction: Sendable {
         return out
     }
 
+    /// The files of a built site, read without following a link; every link or special file
+    /// in it is named in `strays` (a build writes neither, so `check` must fail on one: a
+    /// committed `site/root -> /` would otherwise pass as an unreadable folder).
     static func snapshot(_ directory: URL) throws -> [String: Data] {
-        var result: [String: Data] = [:]
-        let root = directory.standardizedFileURL.resolvingSymlinksInPath().path
-        guard let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) else { return [:] }
-        for case let url as URL in enumerator {
-            let resolved = url.standardizedFileURL.resolvingSymlinksInPath()
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: resolved.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                result[String(resolved.path.dropFirst(root.count + 1))] = FileManager.default.contents(atPath: resolved.path)
+        try walk(directory).files
+    }
+
+    static func walk(_ directory: URL) throws -> (files: [String: Data], strays: [String]) {
+        var files: [String: Data] = [:]
+        var strays: [String] = []
+        let fm = FileManager.default
+        var status = stat()
+        if lstat(directory.path, &status) == 0, status.st_mode & S_IFMT == S_IFLNK { return ([:], [""]) }
+        guard let root = ProjectFile.canonicalPath(directory) else { return ([:], []) }
+        var pending = [""]
+        while let folder = pending.popLast() {
+            let names = try fm.contentsOfDirectory(atPath: folder.isEmpty ? root : root + "/" + folder)
+            for name in names.sorted() {
+                let relative = folder.isEmpty ? name : folder + "/" + name
+                guard lstat(root + "/" + relative, &status) == 0 else { continue }
+                switch status.st_mode & S_IFMT {
+                case S_IFDIR: pending.append(relative)
+                case S_IFREG: files[relative] = try ProjectFile.read(URL(fileURLWithPath: root + "/" + relative), within: root, limit: Int.max / 2).get()
+                default: strays.append(relative)
+                }
             }
         }
-        return result
+        return (files, strays)
     }
 }
