@@ -17,11 +17,9 @@ public struct DiagnosticFormatter: Sendable {
         var out = diagnostic.description + "\n"
         if showsSourceLines, let location = diagnostic.location, let text = sources[location.file],
            let line = Self.line(location.line, of: text) {
-            out += line + "\n"
-            let prefix = line.unicodeScalars.prefix(max(0, location.column - 1))
-            // Keep tabs so the caret lines up under tab-indented text.
-            let padding = String(String.UnicodeScalarView(prefix.map { $0 == "\t" ? "\t" : " " }))
-            out += padding + "^\n"
+            let (shown, caret) = Self.window(line, column: location.column)
+            out += shown + "\n"
+            out += caret + "^\n"
         }
         for note in diagnostic.notes {
             out += "note: \(note)\n"
@@ -42,6 +40,29 @@ public struct DiagnosticFormatter: Sendable {
         case (_?, nil): return false
         case (nil, nil): return a.message < b.message
         }
+    }
+
+    /// Characters of a source line shown around the column: a 200 KB line (a minified file, a
+    /// YAML flow sequence) prints as a window, never whole.
+    static let windowWidth = 100
+
+    /// At most `windowWidth` characters of `line` around `column`, cut ends marked `…`, control
+    /// characters shown as `�`; and the padding that puts a caret under the column (tabs kept, so
+    /// it lines up under tab-indented text).
+    static func window(_ line: String, column: Int) -> (shown: String, caret: String) {
+        let scalars = Array(line.unicodeScalars)
+        let target = min(max(column - 1, 0), scalars.count)
+        let start = scalars.count <= windowWidth ? 0 : min(max(target - windowWidth / 2, 0), scalars.count - windowWidth)
+        let end = min(start + windowWidth, scalars.count)
+        func clean(_ s: Unicode.Scalar) -> Unicode.Scalar { s == "\t" || (s.value >= 0x20 && s.value != 0x7f) ? s : "\u{FFFD}" }
+        var shown = String.UnicodeScalarView(scalars[start..<end].map(clean))
+        var caret = String.UnicodeScalarView(scalars[start..<target].map { $0 == "\t" ? "\t" : " " })
+        if start > 0 {
+            shown.insert("…", at: shown.startIndex)
+            caret.insert(" ", at: caret.startIndex)
+        }
+        if end < scalars.count { shown.append("…") }
+        return (String(shown), String(caret))
     }
 
     static func line(_ number: Int, of text: String) -> String? {
