@@ -14,6 +14,8 @@ public struct CheckAction: Sendable {
     public var packageRoot: URL?
     /// Whether to compile and run the runnable Swift examples.
     public var runsExamples: Bool = true
+    /// How long each Swift example may run and how much it may print.
+    public var exampleLimits = SwiftExamples.Limits()
 
     public init(content: URL, output: URL, examplesDirectory: URL = URL(fileURLWithPath: ".litmath-cache/examples"),
                 packageRoot: URL? = nil, log: @escaping @Sendable (String) -> Void) {
@@ -44,7 +46,7 @@ public struct CheckAction: Sendable {
             let text = FileManager.default.contents(atPath: url.path).map { String(decoding: $0, as: UTF8.self) }
             findings += Verifier.checkExpectations(page, recorded: text, file: SiteBuilder.displayPath(url))
         }
-        for orphan in BlessAction.orphanExpectations(content: content, pages: report.pages) {
+        for orphan in BlessAction.orphanExpectations(content: content, articles: report.articlePaths) {
             findings.append(Verifier.Finding(article: SiteBuilder.displayPath(orphan), directive: nil, location: nil,
                                              message: "expectations for an article that no longer exists"))
         }
@@ -55,7 +57,7 @@ public struct CheckAction: Sendable {
                 return 2
             }
             do {
-                findings += try SwiftExamples.verify(examples, packageRoot: root, workDirectory: examplesDirectory, log: log)
+                findings += try SwiftExamples.verify(examples, packageRoot: root, workDirectory: examplesDirectory, limits: exampleLimits, log: log)
             } catch {
                 log("error: cannot run the Swift toolchain to check examples: \(error)\n")
                 return 2
