@@ -14,7 +14,7 @@ enum Cleanup {
         PrivateTemporaryFolder.removeStale()
     }
 
-    /// Ctrl-C and SIGTERM: kill the children's process groups, remove this run's temporary
+    /// Ctrl-C and SIGTERM: kill the children's sessions, remove this run's temporary
     /// folders, and end with the signal's usual status (130 for Ctrl-C, 143 for SIGTERM).
     static func onInterruptCleanUpAndExit() {
         for signalNumber in [SIGINT, SIGTERM] {

@@ -163,6 +163,22 @@ struct BlessSafetyTests {
         #expect(try TestSite.snapshot(project.content) == before, "every byte of every file as before")
     }
 
+    @Test("A write that fails part way says what was changed and what was not")
+    func failedWriteIsReported() throws {
+        // a.md: a drifted pin and no directive (its rewrite comes first); b.md: directives whose
+        // expectations cannot be written, because `_expected` is a file, not a folder.
+        let pinOnly = "# A\n\nLinear keeps {value}`DDPM(beta_schedule: linear).alpha_cumprod[999] = 4.100e-05`.\n"
+        let project = try VerifyTests.Project(["a.md": pinOnly, "b.md": VerifyTests.article, "_expected": "not a folder\n"])
+        defer { try? FileManager.default.removeItem(at: project.root) }
+        let (status, log) = project.bless()
+        #expect(status == 2)
+        #expect(log.contains("error: bless could not write") && log.contains("_expected/b.txt"), "\(log)")
+        #expect(log.contains("already changed: ") && log.contains("a.md"), "\(log)")
+        #expect(log.contains("not changed: ") && log.contains("_expected/b.txt"), "\(log)")
+        #expect(try project.read("a.md").contains("= 4.036e-05`"), "the change reported as made was made")
+        #expect(try project.read("_expected") == "not a folder\n")
+    }
+
     @Test("Only files that begin with bless's own header count as litmath's")
     func recognisesItsHeader() {
         let ours = Expectations(entries: []).text(for: "content/x.md")

@@ -9,19 +9,20 @@ import Glibc
 /// - On Linux the child is started through `setpriv --pdeathsig KILL` (util-linux), so the kernel
 ///   kills it when litmath dies, even by SIGKILL. Foundation's `Process` cannot do this: it runs
 ///   no code in the child, and this type spawns with `posix_spawn` itself for the same reason.
-/// - The child leads a process group of its own, so a timeout, an output overflow, or litmath's
-///   own Ctrl-C kills everything it started (a `sleep 1000 &` holding the output pipe included),
-///   not just the child.
-/// - Output is read as it comes, up to `outputLimit` bytes; beyond it the group is killed. When
+/// - The child leads a session (and process group) of its own, so a timeout, an output overflow,
+///   or litmath's own Ctrl-C kills everything it started (a `sleep 1000 &` holding the output
+///   pipe included), not just the child. A session, not just a group: Foundation's `Process`
+///   puts each of its children in a new process group, but never in a new session.
+/// - Output is read as it comes, up to `outputLimit` bytes; beyond it the session is killed. When
 ///   the time is up, or the child has exited and only something it left behind still holds the
 ///   pipe, reading stops: the wait never depends on the pipe reaching its end.
 public struct ChildProcess: Sendable {
     /// The program (looked up on `PATH` when it has no slash) and its arguments.
     public var arguments: [String]
-    /// How long the child may run, in seconds, before its process group is killed.
+    /// How long the child may run, in seconds, before its session is killed.
     public var timeout: TimeInterval
     /// Most bytes of output (standard output and error together) kept; beyond it the process
-    /// group is killed. `nil`: no limit (node's answer for a large site is legitimately large).
+    /// session is killed. `nil`: no limit (node's answer for a large site is legitimately large).
     public var outputLimit: Int?
     /// Whether standard error is collected apart (`errors`) or mixed into `output`.
     public var separateErrors: Bool
@@ -90,10 +91,36 @@ public struct ChildProcess: Sendable {
         return true
     }
 
-    /// The process groups of the children running now, so a Ctrl-C of litmath ends them too.
+    /// Kills every process of session `leader` (the child and all it started, whatever process
+    /// groups they moved to), repeating while new ones appear (a fork racing the kill).
+    /// Once the leader is reaped its id may be reused, so only the scan (which matches the
+    /// session id, never reused while the session has members) is safe then.
+    static func killSession(_ leader: pid_t, reaped: Bool = false) {
+        if !reaped { kill(-leader, SIGKILL) }
+        for _ in 0..<5 {
+            let members = sessionMembers(leader)
+            if members.isEmpty { return }
+            for member in members { kill(member, SIGKILL) }
+        }
+    }
+
+    /// The live (not zombie) processes whose session id is `session`, from /proc.
+    static func sessionMembers(_ session: pid_t) -> [pid_t] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return names.compactMap { name -> pid_t? in
+            guard let pid = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            // After the command's closing parenthesis: state, ppid, pgrp, session, …
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 3, fields[0] != "Z", pid_t(fields[3]) == session else { return nil }
+            return pid
+        }
+    }
+
+    /// The sessions of the children running now, so a Ctrl-C of litmath ends them too.
     private static let running = RunningGroups()
 
-    /// Kills the process group of every child still running (for litmath's signal handlers).
+    /// Kills the session of every child still running (for litmath's signal handlers).
     public static func killRunning() {
         running.killAll()
     }
@@ -122,8 +149,9 @@ public struct ChildProcess: Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
+        // POSIX_SPAWN_SETSID (glibc 2.26) is a GNU extension the Glibc module leaves out.
+        let setsid: Int32 = 0x80
+        posix_spawnattr_setflags(&attributes, Int16(setsid | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var noSignals = sigset_t(), allSignals = sigset_t()
         sigemptyset(&noSignals)
         sigfillset(&allSignals)
@@ -183,9 +211,9 @@ public struct ChildProcess: Sendable {
             }
             if exitedAt == nil, waitpid(pid, &waitStatus, WNOHANG) == pid { exitedAt = Date() }
         }
-        // Whatever is left of the group — the child when it overran, what it started in the
+        // Whatever is left of the session — the child when it overran, what it started in the
         // background when it did not — goes now.
-        kill(-pid, SIGKILL)
+        Self.killSession(pid, reaped: exitedAt != nil)
         if exitedAt == nil {
             while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {}
         }
@@ -195,16 +223,17 @@ public struct ChildProcess: Sendable {
     }
 }
 
-/// The process groups of running children, behind a lock (signal handlers read it from another thread).
+/// The sessions of running children (led by the children themselves), behind a lock (signal handlers read it from another thread).
 private final class RunningGroups: @unchecked Sendable {
     private let lock = NSLock()
-    private var groups: Set<pid_t> = []
+    private var sessions: Set<pid_t> = []
 
-    func insert(_ pid: pid_t) { lock.lock(); groups.insert(pid); lock.unlock() }
-    func remove(_ pid: pid_t) { lock.lock(); groups.remove(pid); lock.unlock() }
+    func insert(_ pid: pid_t) { lock.lock(); sessions.insert(pid); lock.unlock() }
+    func remove(_ pid: pid_t) { lock.lock(); sessions.remove(pid); lock.unlock() }
     func killAll() {
         lock.lock()
-        for group in groups { kill(-group, SIGKILL) }
+        let leaders = sessions
         lock.unlock()
+        for session in leaders { ChildProcess.killSession(session) }
     }
 }

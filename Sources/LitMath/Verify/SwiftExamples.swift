@@ -241,7 +241,7 @@ public enum SwiftExamples {
     static let buildOutputLimit = 16 << 20
 
     /// Runs a command (looked up on PATH) with stdout and stderr captured together, at most
-    /// `outputLimit` bytes of it, in a process group of its own that is killed when the time is
+    /// `outputLimit` bytes of it, in a session of its own that is killed when the time is
     /// up, when it prints too much, or once the command has exited (what it left running behind).
     static func run(_ arguments: [String], timeout: TimeInterval, outputLimit: Int) throws -> RunResult {
         let result = try ChildProcess(arguments, timeout: timeout, outputLimit: outputLimit).run()
