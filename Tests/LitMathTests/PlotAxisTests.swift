@@ -180,6 +180,7 @@ struct IntegerFormatTests {
         ```scheduler table
         t: [0, 999]
         columns: [beta, alpha_cumprod]
+        beta_schedule: squaredcos_cap_v2
         ```
 
         ```scheduler value
@@ -201,16 +202,16 @@ struct IntegerFormatTests {
         #expect(!html.contains("\(ddim.timesteps[0]).0"))
         #expect(html.contains("<span class=\"lm-value\">\(ddim.timesteps[0])</span>"))
         #expect(html.contains("lm-value\" title=\"DDIM(num_inference_steps: 10).timesteps[0], computed by DiffusionSchedulers\">\(ddim.timesteps[0])</span>"))
-        // ᾱ runs from 0.9999 to 4.036e-05: the whole column is scientific, not half fixed.
-        let schedule = try NoiseSchedule()
+        // The cosine ᾱ runs from 0.99996 to 2.4e-09: the whole column is scientific, not half fixed.
+        let schedule = try NoiseSchedule(betaSchedule: .squaredcosCapV2)
         let column = NumberFormat(digits: 4, style: .scientific)
         #expect(html.contains(column.html(Double(schedule.alphasCumprod[0])).rendered))
         #expect(html.contains(column.html(Double(schedule.alphasCumprod[999])).rendered))
-        #expect(!html.contains(NumberFormat(digits: 4).html(Double(schedule.alphasCumprod[0])).rendered))
+        #expect(!html.contains(">" + NumberFormat(digits: 4).html(Double(schedule.alphasCumprod[0])).rendered + "<"), "not fixed beside scientific")
     }
 
     @Test("A column's notation comes from its whole range", arguments: [
-        ([1.0, 2.0, 901.0], NumberFormat.Style.integer), ([0.5, 0.25, 12.0], .fixed), ([9.67e-4, 0.5], .scientific), ([1e6, 2.5], .scientific),
+        ([1.0, 2.0, 901.0], NumberFormat.Style.integer), ([0.5, 0.25, 12.0], .fixed), ([9.67e-4, 0.5], .fixed), ([4.036e-5, 0.9999], .fixed), ([2.43e-9, 0.5], .scientific), ([1e6, 2.5], .scientific),
     ])
     func columnNotation(_ values: [Double], _ style: NumberFormat.Style) {
         #expect(NumberFormat(digits: 4).forColumn(values).style == style)

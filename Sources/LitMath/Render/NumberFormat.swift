@@ -72,8 +72,10 @@ public struct NumberFormat: Sendable, Equatable, Codable {
     }
 
     /// The format a column of `values` is shown in, so that a column never mixes notations: whole
-    /// numbers (timesteps, step counts) as integers; with `auto`, scientific for the whole column
-    /// when any of its values would be, else fixed decimals. Other styles are kept as chosen.
+    /// numbers (timesteps, step counts) as integers; with `auto`, fixed decimals when every value
+    /// lies between 1e-5 and 1e5 (so 0.9999 down to 0.00004036 align on the decimal point), else
+    /// scientific for the whole column (no `× 10⁰` beside plain decimals, and no 0.000000002429).
+    /// Other styles are kept as chosen.
     public func forColumn(_ values: [Double]) -> NumberFormat {
         guard style == .auto else { return self }
         let finite = values.filter(\.isFinite)
@@ -83,7 +85,7 @@ public struct NumberFormat: Sendable, Equatable, Codable {
         let scientific = finite.contains { value in
             guard value != 0 else { return false }
             let exponent = Self.decimalExponent(value, digits: digits)
-            return exponent < -3 || exponent >= 5
+            return exponent < -5 || exponent >= 5
         }
         return NumberFormat(digits: digits, style: scientific ? .scientific : .fixed)
     }
