@@ -36,8 +36,9 @@ public struct BuildAction: Sendable {
         let log = self.log
         if clean, let cache { try? FileManager.default.removeItem(at: cache) }
         let progress = BuildProgress(isTerminal: showsProgress, write: log)
-        let builder = SiteBuilder(contentDirectory: content, outputDirectory: output, cache: cache.map { BuildCache(directory: $0) },
+        var builder = SiteBuilder(contentDirectory: content, outputDirectory: output, cache: cache.map { BuildCache(directory: $0) },
                                   progress: { progress.begin($0) })
+        builder.notice = { progress.note($0) }
         let report = builder.build()
         progress.finish()
         let formatter = DiagnosticFormatter(sources: report.sources)
