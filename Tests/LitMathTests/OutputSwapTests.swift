@@ -12,10 +12,14 @@ import Glibc
 @Suite("Output swap", .serialized)
 struct OutputSwapTests {
     /// One version of a small site: four articles with several formulas (typeset by KaTeX in node,
-    /// since the builds run with `--no-cache`) and a scheduler table each. Version B changes every
-    /// article's text and adds an article, so the two sites differ in bytes and in file set.
-    static func content(_ version: String) -> [String: String] {
+    /// since the builds run with `--no-cache`) and a scheduler table each, and `dataFiles` static
+    /// files, so that writing the staging folder and removing the old site take a fair share of
+    /// a build and random kills land there too. Version B changes every article and data file
+    /// and adds an article, so the two sites differ in bytes and in file set.
+    static func content(_ version: String, dataFiles: Int = 0) -> [String: String] {
         var files: [String: String] = [:]
+        let padding = String(repeating: "0123456789abcdef", count: 64)
+        for i in 0..<dataFiles { files["data/\(i / 50)/file\(i).txt"] = "version \(version), file \(i)\n\(padding)\n" }
         for i in 1...4 {
             files["a\(i).md"] = """
             # Article \(i), version \(version)
@@ -37,10 +41,10 @@ struct OutputSwapTests {
     }
 
     /// Replaces the content folder `root/name` with `version`.
-    static func writeContent(_ version: String, to root: URL, name: String = "content") throws {
+    static func writeContent(_ version: String, to root: URL, name: String = "content", dataFiles: Int = 0) throws {
         let folder = root.appendingPathComponent(name)
         try? FileManager.default.removeItem(at: folder)
-        try TestSite.write(content(version), to: folder)
+        try TestSite.write(content(version, dataFiles: dataFiles), to: folder)
     }
 
     /// A folder of someone else's files beside the project, which no build may touch.
@@ -140,35 +144,50 @@ struct OutputSwapTests {
         let root = try TestSite.temporaryDirectory().resolvingSymlinksInPath()
         defer { try? FileManager.default.removeItem(at: root) }
         let sentinel = try Sentinel(in: root)
+        let dataFiles = 150
 
         // Reference sites, built without interference; their durations set the kill window.
         var reference: [String: [String: Data]] = [:]
         var durations: [Double] = []
         for version in ["A", "B"] {
-            try Self.writeContent(version, to: root)
+            try Self.writeContent(version, to: root, dataFiles: dataFiles)
             let built = try Self.build(Self.arguments(into: "ref\(version)"), in: root)
             try #require(built.status == 0, "\(built.output)")
             reference[version] = try TestSite.snapshot(root.appendingPathComponent("ref\(version)"))
             durations.append(built.seconds)
         }
         try #require(reference["A"] != reference["B"] && Set(reference["A"]!.keys) != Set(reference["B"]!.keys))
-        try Self.writeContent("A", to: root)
+        try Self.writeContent("A", to: root, dataFiles: dataFiles)
         let first = try Self.build(Self.arguments(), in: root)
         try #require(first.status == 0, "\(first.output)")
         durations.append(first.seconds)
-        let duration = durations.reduce(0, +) / Double(durations.count)
+        var duration: Double { durations.suffix(3).reduce(0, +) / Double(durations.suffix(3).count) }
 
         let seed = ProcessInfo.processInfo.environment["LITMATH_KILL_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64(UInt32.max))
         var generator = SeededGenerator(state: seed)
         print("random kills: seed \(seed) (set LITMATH_KILL_SEED to replay), build takes \(String(format: "%.3f", duration)) s")
 
-        let kills = 60
+        let kills = 50
         var outcomes: [String: Int] = [:]
         var state = "A"
         let site = root.appendingPathComponent("site")
         for index in 1...kills {
+            if index % 10 == 1 && index > 1 {
+                // Every tenth round, one build runs to its end: it must remove what the killed
+                // ones left (lock file included), and its time keeps the kill window right while
+                // the machine's load changes.
+                let target = state == "A" ? "B" : "A"
+                try Self.writeContent(target, to: root, dataFiles: dataFiles)
+                let built = try Self.build(Self.arguments(), in: root)
+                #expect(built.status == 0, "\(built.output)")
+                #expect(try TestSite.snapshot(site) == reference[target])
+                #expect(try Self.hidden(root) == [], "a complete build left leftovers of killed ones")
+                durations.append(built.seconds)
+                state = target
+            }
             let target = state == "A" ? "B" : "A"
-            try Self.writeContent(target, to: root)
+            try Self.writeContent(target, to: root, dataFiles: dataFiles)
+            let earlier = Set(try Self.hidden(root))
             let delay = Double.random(in: 0...(1.2 * duration), using: &generator)
             let run = try Run(Self.arguments(), in: root)
             Thread.sleep(forTimeInterval: delay)
@@ -184,25 +203,27 @@ struct OutputSwapTests {
             }
             let swapFolders = hidden.filter { Self.isSwapFolder($0) }
             #expect(swapFolders.count <= 1, "kill \(index): leftovers of earlier kills were not removed: \(swapFolders)")
+            // This build's own staging folder (before the swap) or retired old site (after it).
+            let own = swapFolders.filter { !earlier.contains($0) }
             let outcome: String
             if status != nil {
                 #expect(status == 0 && isNew, "kill \(index): the build ended by itself with status \(String(describing: status))")
                 outcome = "finished before the kill"
             } else if isOld {
-                outcome = swapFolders.isEmpty ? "killed before writing" : "killed while writing the staging folder"
+                outcome = own.isEmpty ? "killed before writing" : "killed while writing the staging folder"
             } else {
-                outcome = swapFolders.isEmpty ? "killed after the swap and clean-up" : "killed after the swap, while removing the old site"
+                outcome = own.isEmpty ? "killed after the swap and clean-up" : "killed after the swap, while removing the old site"
             }
             outcomes[outcome, default: 0] += 1
             if isNew { state = target }
         }
-        print("random kills: \(kills) builds, " + outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        print("random kills: \(kills) builds, last window \(String(format: "%.3f", 1.2 * duration)) s: " + outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         #expect(outcomes.values.reduce(0, +) == kills)
         #expect((outcomes["finished before the kill"] ?? 0) < kills, "no build was killed before its end: the window is wrong")
 
         // The next complete build removes what the last kill left, lock file included.
         let target = state == "A" ? "B" : "A"
-        try Self.writeContent(target, to: root)
+        try Self.writeContent(target, to: root, dataFiles: dataFiles)
         let last = try Self.build(Self.arguments(), in: root)
         #expect(last.status == 0, "\(last.output)")
         #expect(try TestSite.snapshot(site) == reference[target])
