@@ -85,14 +85,17 @@ enum OutputWriter {
         let name = output.lastPathComponent
         try makeDirectories(parent.path)
 
-        guard let lock = try Lock.acquire(lockPath(output), output: name, waiting: waiting) else { return false }
+        var waited = false
+        guard let lock = try Lock.acquire(lockPath(output), output: name, waiting: { waited = true; waiting($0) }) else { return false }
         defer { lock.release() }
         // Holding the lock, no other build is writing beside this output: any staging or retired
         // folder of ours left here belongs to a build that was killed.
         removeLeftovers(in: parent, of: name)
 
         if let problem = refusal(output) { throw Failure(description: problem) }
-        if isCurrent(files, at: output) { return false }
+        // The caller found the output out of date before taking the lock; only a build that
+        // finished while this one waited can have changed that.
+        if waited && isCurrent(files, at: output) { return false }
         var info = stat()
         let exists = lstat(output.path, &info) == 0
 
