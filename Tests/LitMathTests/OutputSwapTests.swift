@@ -146,19 +146,20 @@ struct OutputSwapTests {
         let sentinel = try Sentinel(in: root)
         let dataFiles = 150
 
-        // Reference sites, built without interference; their durations set the kill window.
+        // Both versions are written once (contentA, contentB) and builds switch between them:
+        // rewriting 150 files per round costs more than the build on a busy disk. Reference
+        // sites, built without interference; their durations set the kill window.
         var reference: [String: [String: Data]] = [:]
         var durations: [Double] = []
         for version in ["A", "B"] {
-            try Self.writeContent(version, to: root, dataFiles: dataFiles)
-            let built = try Self.build(Self.arguments(into: "ref\(version)"), in: root)
+            try Self.writeContent(version, to: root, name: "content\(version)", dataFiles: dataFiles)
+            let built = try Self.build(Self.arguments("content\(version)", into: "ref\(version)"), in: root)
             try #require(built.status == 0, "\(built.output)")
             reference[version] = try TestSite.snapshot(root.appendingPathComponent("ref\(version)"))
             durations.append(built.seconds)
         }
         try #require(reference["A"] != reference["B"] && Set(reference["A"]!.keys) != Set(reference["B"]!.keys))
-        try Self.writeContent("A", to: root, dataFiles: dataFiles)
-        let first = try Self.build(Self.arguments(), in: root)
+        let first = try Self.build(Self.arguments("contentA"), in: root)
         try #require(first.status == 0, "\(first.output)")
         durations.append(first.seconds)
         var duration: Double { durations.suffix(3).reduce(0, +) / Double(durations.suffix(3).count) }
@@ -177,8 +178,7 @@ struct OutputSwapTests {
                 // ones left (lock file included), and its time keeps the kill window right while
                 // the machine's load changes.
                 let target = state == "A" ? "B" : "A"
-                try Self.writeContent(target, to: root, dataFiles: dataFiles)
-                let built = try Self.build(Self.arguments(), in: root)
+                let built = try Self.build(Self.arguments("content\(target)"), in: root)
                 #expect(built.status == 0, "\(built.output)")
                 #expect(try TestSite.snapshot(site) == reference[target])
                 #expect(try Self.hidden(root) == [], "a complete build left leftovers of killed ones")
@@ -186,10 +186,9 @@ struct OutputSwapTests {
                 state = target
             }
             let target = state == "A" ? "B" : "A"
-            try Self.writeContent(target, to: root, dataFiles: dataFiles)
             let earlier = Set(try Self.hidden(root))
             let delay = Double.random(in: 0...(1.2 * duration), using: &generator)
-            let run = try Run(Self.arguments(), in: root)
+            let run = try Run(Self.arguments("content\(target)"), in: root)
             Thread.sleep(forTimeInterval: delay)
             kill(run.process.processIdentifier, SIGKILL)
             let status = run.finish().status
@@ -223,8 +222,7 @@ struct OutputSwapTests {
 
         // The next complete build removes what the last kill left, lock file included.
         let target = state == "A" ? "B" : "A"
-        try Self.writeContent(target, to: root, dataFiles: dataFiles)
-        let last = try Self.build(Self.arguments(), in: root)
+        let last = try Self.build(Self.arguments("content\(target)"), in: root)
         #expect(last.status == 0, "\(last.output)")
         #expect(try TestSite.snapshot(site) == reference[target])
         #expect(try Self.hidden(root) == [])
