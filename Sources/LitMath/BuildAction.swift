@@ -49,8 +49,9 @@ public struct BuildAction: Sendable {
             }
         }
         let progress = BuildProgress(isTerminal: showsProgress, write: log)
-        let builder = SiteBuilder(contentDirectory: content, outputDirectory: output, cache: buildCache,
+        var builder = SiteBuilder(contentDirectory: content, outputDirectory: output, cache: buildCache,
                                   progress: { progress.begin($0) })
+        builder.notice = { progress.note($0) }
         let report = builder.build()
         progress.finish()
         let formatter = DiagnosticFormatter(sources: report.sources)

@@ -41,6 +41,19 @@ public final class BuildProgress: @unchecked Sendable {
         redraw()
     }
 
+    /// Prints a line that stays on screen (such as waiting for another build), terminal or not;
+    /// the progress line, if shown, is erased first and redrawn after it.
+    public func note(_ line: String) {
+        lock.lock()
+        if visible && !finished {
+            write("\r\u{1B}[2K")
+            visible = false
+        }
+        write(line)
+        lock.unlock()
+        redraw()
+    }
+
     /// The build has ended: erases the line if it was shown. Nothing is written after this.
     public func finish() {
         lock.lock()

@@ -175,6 +175,17 @@ struct BadContentTests {
         Case(name: "an output folder inside the content folder", files: ["x.md": page],
              arguments: ["--content", "content", "--output", "content/site", "--no-cache"], status: 2,
              expected: "error: the output folder 'content/site' is inside the content folder"),
+        // Failures of the output writer: one line naming the path and the cause, no raw Foundation error.
+        Case(name: "an output below a file", files: ["x.md": page], prepare: { root in
+                 try Data("a file".utf8).write(to: root.appendingPathComponent("blocker"))
+             }, arguments: ["--content", "content", "--output", "blocker/site", "--no-cache"], status: 2,
+             expected: "/blocker/site': Not a directory\nbuild failed: 1 error; 'blocker/site' was not changed\n"),
+        Case(name: "an output whose lock file name is too long", files: ["x.md": page],
+             arguments: ["--content", "content", "--output", String(repeating: "s", count: 251), "--no-cache"], status: 2,
+             expected: "error: cannot write the site: cannot create the lock file '"),
+        Case(name: "an output whose lock file name is too long (the cause)", files: ["x.md": page],
+             arguments: ["--content", "content", "--output", String(repeating: "s", count: 251), "--no-cache"], status: 2,
+             expected: ".lock': File name too long\nbuild failed: 1 error;"),
         Case(name: "an output folder litmath did not write", files: ["x.md": page], prepare: { root in
                  try FileManager.default.createDirectory(at: root.appendingPathComponent("site"), withIntermediateDirectories: true)
                  try Data("keep me".utf8).write(to: root.appendingPathComponent("site/thesis.tex"))

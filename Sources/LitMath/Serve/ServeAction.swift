@@ -66,7 +66,7 @@ public struct ServeAction: Sendable {
         var (files, report) = builder.render()
         if report.succeeded, let output {
             do {
-                try OutputWriter.write(files, to: output)
+                try OutputWriter.write(files, to: output, waiting: { log($0) })
             } catch {
                 report.diagnostics.append(.error("output", "cannot write the site: \(error)", at: nil))
                 report.isSetupFailure = true

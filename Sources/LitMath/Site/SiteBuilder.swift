@@ -17,6 +17,8 @@ public struct SiteBuilder: Sendable {
     public var progress: @Sendable (String) -> Void
     /// The cache of typeset formulas and directive results; `nil` computes everything.
     public var cache: BuildCache?
+    /// Called with a line the user should see as it happens (waiting for another build's lock).
+    public var notice: @Sendable (String) -> Void = { _ in }
 
     /// Creates a builder with the default KaTeX locations.
     public init(contentDirectory: URL, outputDirectory: URL, katex: KaTeX = KaTeX(),
@@ -303,17 +305,40 @@ public struct SiteBuilder: Sendable {
     /// Why the content and output folders cannot be used together, if they cannot: a build
     /// replaces the output folder as a whole, so it must not hold (or be) the content.
     static func overlap(content: URL, output: URL) -> String? {
-        let c = content.standardizedFileURL.resolvingSymlinksInPath().path
-        let o = output.standardizedFileURL.resolvingSymlinksInPath().path
+        let c = resolvedPath(content)
+        let o = resolvedPath(output)
         if c == o { return "the output folder is the content folder; choose another --output" }
         if o.hasPrefix(c + "/") { return "the output folder '\(displayPath(output))' is inside the content folder; choose an --output outside it" }
         if c.hasPrefix(o + "/") { return "the content folder is inside the output folder '\(displayPath(output))', which a build replaces; choose another --output" }
         return nil
     }
 
+    /// `url` with every symbolic link along it resolved, also when its last components do not
+    /// exist yet: realpath(3) needs an existing path, so the longest existing prefix is resolved
+    /// and the rest appended. (`c2/site`, with `c2` a link to `content`, is `…/content/site`;
+    /// Foundation's `resolvingSymlinksInPath` leaves a path that does not exist unresolved.)
+    static func resolvedPath(_ url: URL) -> String {
+        let standardized = url.standardizedFileURL.path
+        var path = standardized
+        var rest: [String] = []
+        while true {
+            if let real = realpath(path, nil) {
+                defer { free(real) }
+                let base = String(cString: real)
+                return rest.reversed().reduce(base == "/" ? "" : base) { $0 + "/" + $1 }
+            }
+            let parent = (path as NSString).deletingLastPathComponent
+            if parent.isEmpty || parent == path { return standardized }
+            rest.append((path as NSString).lastPathComponent)
+            path = parent
+        }
+    }
+
     /// Builds and, when there are no errors, writes the output.
     public func build() -> Report {
-        if let problem = Self.overlap(content: contentDirectory, output: outputDirectory) {
+        // Refused before rendering: a wrong --output costs no build, and a link to a folder
+        // that happens to hold the current site is not mistaken for an up-to-date output.
+        if let problem = Self.overlap(content: contentDirectory, output: outputDirectory) ?? OutputWriter.refusal(outputDirectory) {
             return Report(diagnostics: [.error("setup", problem, at: nil)], sources: [:], pagesWritten: 0, isSetupFailure: true)
         }
         var (files, report) = render()
@@ -322,12 +347,13 @@ public struct SiteBuilder: Sendable {
             return report
         }
         if OutputWriter.isCurrent(files, at: outputDirectory) {
+            OutputWriter.removeLeftovers(besideOutput: outputDirectory)
             report.upToDate = true
             return report
         }
         progress("write \(Self.displayPath(outputDirectory))")
         do {
-            try OutputWriter.write(files, to: outputDirectory)
+            if try !OutputWriter.write(files, to: outputDirectory, waiting: notice) { report.upToDate = true }
         } catch {
             report.diagnostics.append(.error("output", "cannot write the site: \(error)", at: nil))
             report.isSetupFailure = true
