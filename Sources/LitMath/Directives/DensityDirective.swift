@@ -19,8 +19,9 @@ import Yams
 /// the histogram of one sampler's final samples (as a density: count / (samples · bin width)) under
 /// the exact density at the level the sampler ends on (the data itself when it ends at σ = 0).
 /// Bins are shared by every sampler: equal bins from the smallest to the largest sample of all, as
-/// many as `bins`, or by the Freedman–Diaconis rule (width 2·IQR·n^(−1/3) of the pooled samples,
-/// n the samples per sampler; Sturges' ⌈log₂ n⌉ + 1 bins when the IQR is 0), at most 200.
+/// many as `bins`, else ⌈√n⌉ for n samples per sampler (the square-root rule), at most 200. The
+/// rules built for one bump (Freedman–Diaconis, Scott, Sturges) take the spread between the modes
+/// of a mixture for noise and give bins wider than its modes.
 enum DensityDirective {
     static let keys = ["title", "caption", "data", "t", "layout", "x_range", "points", "samplers", "samples", "seed", "bins", "scheduler"]
     static let layouts = ["overlay", "panels"]
@@ -225,30 +226,12 @@ struct Histogram {
     var centres: [Double] { (0..<count).map { lower + (Double($0) + 0.5) * width } }
 
     /// Bins from the smallest to the largest of `pooled` (or over `range`): `count` of them, else
-    /// the Freedman–Diaconis width 2·IQR·n^(−1/3) with n = `perSample` (Sturges' ⌈log₂ n⌉ + 1 bins
-    /// when the IQR is 0), at most `maximum`. Nil when a sample is not finite.
+    /// ⌈√n⌉ with n = `perSample` (the square-root rule), at most `maximum`. Nil when a sample is not finite.
     static func bins(_ pooled: [Double], perSample n: Int, count: Int?, range: (Double, Double)?, maximum: Int) -> Histogram? {
         guard !pooled.isEmpty, pooled.allSatisfy(\.isFinite) else { return nil }
-        let sorted = pooled.sorted()
-        var (lower, upper) = range ?? (sorted[0], sorted[sorted.count - 1])
+        var (lower, upper) = range ?? (pooled.min()!, pooled.max()!)
         if lower == upper { lower -= 0.5; upper += 0.5 }
-        if let count { return Histogram(lower: lower, upper: upper, count: count) }
-        let iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25)
-        let k: Int
-        if iqr > 0 {
-            let width = 2 * iqr * pow(Double(n), -1.0 / 3)
-            k = Int(((upper - lower) / width).rounded(.up))
-        } else {
-            k = Int(log2(Double(n)).rounded(.up)) + 1
-        }
-        return Histogram(lower: lower, upper: upper, count: min(max(k, 1), maximum))
-    }
-
-    /// The q-quantile of sorted values, interpolating linearly between order statistics (numpy's default).
-    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-        let position = q * Double(sorted.count - 1)
-        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
-        return sorted[low] + (position - Double(low)) * (sorted[high] - sorted[low])
+        return Histogram(lower: lower, upper: upper, count: count ?? min(max(Int(Double(n).squareRoot().rounded(.up)), 1), maximum))
     }
 
     /// count / (values · width) per bin; values outside the bins are left out; the last bin includes its upper edge.

@@ -168,7 +168,7 @@ enum SamplerPathDirective {
         let title = map.string("title", into: &diagnostics) ?? (quantity == "step_error" ? "Error of each step" : "Sampler paths over the exact probability-flow ODE")
         var plot = PlotFigure(title: title, caption: map.string("caption", into: &diagnostics),
                               xLabel: quantity == "step_error" ? "step" : "timestep t (−1 = clean data)",
-                              yLabel: quantity == "step_error" ? "mean distance to the exact ODE (variance-preserving scale)" : "x_t (variance-preserving scale)",
+                              yLabel: quantity == "step_error" ? "mean distance to the exact ODE" : "x_t (variance-preserving scale)",
                               xScale: .linear, yScale: yScale, series: series, id: id)
         if quantity == "step_error" { plot.dataXName = "step" } else { plot.xDescending = true }
         return (plot, records)

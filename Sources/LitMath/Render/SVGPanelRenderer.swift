@@ -4,7 +4,7 @@ extension SVGPlotRenderer {
     /// Height of one panel's plot area in a figure of small multiples.
     static let panelHeight = 170.0
     /// Space between panels side by side.
-    static let panelGap = 14.0
+    static let panelGap = 30.0
     /// At most this many panels in a row: three stay legible when a phone scales the figure down.
     static let panelColumns = 3
 
@@ -12,7 +12,7 @@ extension SVGPlotRenderer {
     /// each with its title, sharing one x and one y axis (so heights compare across panels); tick
     /// labels on the left column and under every panel, one pair of axis labels and one legend.
     static func renderPanels(_ plot: PlotFigure, titles: [String], inline: (String) -> HTMLNode) -> HTMLNode {
-        let xAxis = Axis(values: plot.series.flatMap(\.x), scale: plot.xScale, nice: false)
+        let xAxis = Axis(values: plot.series.flatMap(\.x), scale: plot.xScale, nice: false, divisions: 6 / Double(min(titles.count, panelColumns)) + 1)
         let yAxis = Axis(values: plot.series.flatMap(\.y), scale: plot.yScale, nice: true)
         let columns = min(titles.count, panelColumns)
         let rows = (titles.count + columns - 1) / columns

@@ -224,14 +224,16 @@ if let math = plot.yLabelMath {
         var scale: PlotFigure.Scale
         var ticks: [Tick] = []
 
-        init(values: [Double], scale: PlotFigure.Scale, nice: Bool) {
+        /// `divisions` is about how many steps between labelled ticks a linear axis gets (fewer
+        /// for the narrow panels of small multiples, whose labels would otherwise touch).
+        init(values: [Double], scale: PlotFigure.Scale, nice: Bool, divisions: Double = 5) {
             self.scale = scale
             let usable = values.filter { $0.isFinite && (scale == .linear || $0 > 0) }
             var lo = usable.min() ?? 0, hi = usable.max() ?? 1
             switch scale {
             case .linear:
                 if lo == hi { lo -= 1; hi += 1 }
-                let step = Self.niceStep((hi - lo) / 5)
+                let step = Self.niceStep((hi - lo) / divisions)
                 if nice {
                     lo = (lo / step).rounded(.down) * step
                     hi = (hi / step).rounded(.up) * step
