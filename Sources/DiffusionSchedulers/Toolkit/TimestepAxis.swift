@@ -26,7 +26,9 @@ public struct TimestepAxis: Sendable, Equatable {
             guard a > 0, a <= 1 else {
                 throw SchedulerError(key: "alphasCumprod", message: "alphasCumprod[\(i)] must be in (0, 1] for a timestep axis, not \(value)")
             }
-            let sigma = ((1 - a) / a).squareRoot()
+            // As NoiseLevel.variancePreserving takes them, so the level of an integer timestep is
+            // found at exactly that timestep.
+            let sigma = (1 - a).squareRoot() / a.squareRoot()
             guard sigma >= knots[knots.count - 1] else {
                 throw SchedulerError(key: "alphasCumprod", message: "alphasCumprod must not increase with t, but rises at \(i)")
             }
@@ -67,6 +69,7 @@ public struct TimestepAxis: Sendable, Equatable {
             if knots[middle] < sigma { low = middle } else { high = middle }
         }
         if sigma <= knots[low] { return Double(low) - 1 }
+        if sigma == knots[high] { return Double(high) - 1 }
         let width = knots[high] - knots[low]
         return Double(low) - 1 + (width > 0 ? (sigma - knots[low]) / width : 0)
     }

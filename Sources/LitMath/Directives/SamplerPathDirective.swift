@@ -174,8 +174,16 @@ enum SamplerPathDirective {
         return (plot, records)
     }
 
-    /// √(α² + σ²): divides a state into the variance-preserving scale.
-    static func radius(_ level: NoiseLevel) -> Double { (level.alpha * level.alpha + level.sigma * level.sigma).squareRoot() }
+    /// √(α² + σ²): divides a state into the variance-preserving scale. A variance-preserving level
+    /// (α = √ᾱ, σ = √(1 − ᾱ)) has radius 1 up to rounding; dividing by the rounded value would move
+    /// the sampler's own numbers in their last bit, so such a level gets exactly 1.
+    static func radius(_ level: NoiseLevel) -> Double {
+        let r = (level.alpha * level.alpha + level.sigma * level.sigma).squareRoot()
+        return abs(r - 1) <= 4 * Double.ulpOfOne ? 1 : r
+    }
+
+    /// log(σ/α), the variable the exact solver steps in, floored where σ → 0.
+    static func logSigma(_ level: NoiseLevel) -> Double { Foundation.log(max(level.sigma / level.alpha, 1e-6)) }
 
     /// The exact probability-flow path from the run's start to its end, at `exactPoints` timesteps
     /// evenly spread on the axis (the last one the run's end level itself), on the variance-preserving scale.
@@ -187,7 +195,11 @@ enum SamplerPathDirective {
         for g in 1..<exactPoints {
             let t = g == exactPoints - 1 ? t1 : t0 + (t1 - t0) * Double(g) / Double(exactPoints - 1)
             let next = g == exactPoints - 1 ? run.endLevel : try axis.level(at: t)
-            x = try mixture.probabilityFlowSolution(points: x, start: level, end: next, steps: 4)
+            // Evenly spread timesteps are unevenly spread in log σ, where the solver steps: near clean
+            // data one timestep spans several units of it. Steps of 0.02 in log σ (finer than those of
+            // the toolkit's 1000-step solve) keep the chain as accurate as one solve.
+            let steps = max(4, Int((abs(logSigma(next) - logSigma(level)) / 0.02).rounded(.up)))
+            x = try mixture.probabilityFlowSolution(points: x, start: level, end: next, steps: steps)
             level = next
             ts.append(t)
             values.append(x.map { $0 / radius(level) })

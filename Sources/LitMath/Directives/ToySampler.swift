@@ -28,7 +28,10 @@ struct ToySampler {
                 diagnostics.append(.error("directive.type", "each sampler must be a mapping such as {label: DDIM 10 steps, scheduler: DDIM, num_inference_steps: 10}", at: map.location(of: item)))
                 continue
             }
-            entry.checkKeys(keys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "a \(directive) sampler", into: &diagnostics)
+            let before = diagnostics.count
+            entry.checkKeys(keys + [SchedulerKeys.inferenceSteps], alsoAllowed: SchedulerKeys.isConfigurationKey, context: "a \(directive) sampler", into: &diagnostics)
+            // A misspelt num_inference_steps is reported once, as the unknown key it is.
+            let misspelt = diagnostics.count > before
             let spec = SchedulerSpec.read(entry, reserved: ["label", "eta"], over: base, context: context, into: &diagnostics)
             let label = entry.string("label", into: &diagnostics) ?? spec.kind.rawValue + (n > 0 ? " \(n + 1)" : "")
             var eta: (Double, SourceLocation)?
@@ -44,6 +47,7 @@ struct ToySampler {
                 }
             }
             guard let steps = spec.inferenceSteps else {
+                if misspelt { continue }
                 diagnostics.append(.error("directive.missing-key", "a \(directive) sampler needs 'num_inference_steps', the argument of set_timesteps", at: entry.location))
                 continue
             }
