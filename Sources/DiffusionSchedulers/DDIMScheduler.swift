@@ -8,7 +8,7 @@ public final class DDIMScheduler {
     public let config: DDIMSchedulerConfiguration
     /// βₜ, αₜ and ᾱₜ for the T training timesteps.
     public let schedule: NoiseSchedule
-    /// ᾱ used after the last step: 1 with `set_alpha_to_one`, else ᾱ₀.
+    /// ᾱ used after the last step (diffusers' `final_alpha_cumprod`): 1 with `set_alpha_to_one`, else ᾱ₀.
     public let finalAlphaCumprod: Float
     /// The timesteps of the reverse process, descending; all T of them until `setTimesteps` is called.
     public private(set) var timesteps: [Int]

@@ -13,7 +13,7 @@ public final class LCMScheduler {
     public let config: LCMSchedulerConfiguration
     /// βₜ, αₜ and ᾱₜ for the T training timesteps.
     public let schedule: NoiseSchedule
-    /// ᾱ used after the last step: 1 with `set_alpha_to_one`, else ᾱ₀.
+    /// ᾱ used after the last step (diffusers' `final_alpha_cumprod`): 1 with `set_alpha_to_one`, else ᾱ₀.
     public let finalAlphaCumprod: Float
     /// The integer timesteps of the schedule, descending.
     public private(set) var timesteps: [Int]

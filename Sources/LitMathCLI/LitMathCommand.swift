@@ -41,6 +41,8 @@ struct Build: ParsableCommand {
     var clean = false
 
     func run() throws {
+        Cleanup.removeLeftovers()
+        Cleanup.onInterruptCleanUpAndExit()
         let action = BuildAction(
             content: URL(fileURLWithPath: content),
             output: URL(fileURLWithPath: output),
@@ -77,6 +79,8 @@ struct Check: ParsableCommand {
     var noExamples = false
 
     func run() throws {
+        Cleanup.removeLeftovers()
+        Cleanup.onInterruptCleanUpAndExit()
         var action = CheckAction(content: URL(fileURLWithPath: content), output: URL(fileURLWithPath: output),
                                  log: { FileHandle.standardError.write(Data($0.utf8)) })
         action.runsExamples = !noExamples
@@ -104,6 +108,8 @@ struct Bless: ParsableCommand {
     var force = false
 
     func run() throws {
+        Cleanup.removeLeftovers()
+        Cleanup.onInterruptCleanUpAndExit()
         let status = BlessAction(content: URL(fileURLWithPath: content), force: force,
                                  log: { FileHandle.standardError.write(Data($0.utf8)) }).run()
         if status != 0 { throw ExitCode(status) }

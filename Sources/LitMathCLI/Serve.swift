@@ -31,6 +31,7 @@ struct Serve: ParsableCommand {
     var output: String?
 
     func run() throws {
+        Cleanup.removeLeftovers()
         let action = ServeAction(
             content: URL(fileURLWithPath: content),
             output: output.map { URL(fileURLWithPath: $0) },
@@ -53,6 +54,8 @@ struct Serve: ParsableCommand {
             sources.append(source)
         }
         server.waitUntilStopped()
+        // A rebuild may still be typesetting: its node and temporary folder go now, not with it.
+        Cleanup.cleanUp()
         server.stop()
         sources.forEach { $0.cancel() }
         FileHandle.standardError.write(Data("stopped\n".utf8))

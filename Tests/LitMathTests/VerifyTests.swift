@@ -181,7 +181,7 @@ struct VerifyTests {
         #expect(d1.first?.description == "content/x.md:1:20: error: unknown quantity 'alpha_cumprd'")
         #expect(d1.first?.notes.first == "did you mean 'alpha_cumprod'?")
         let (_, d2) = TestSite.article("Value {value}`sdd.beta[0]` here.\n")
-        #expect(d2.first?.description == "content/x.md:1:15: error: unknown scheduler 'sdd'")
+        #expect(d2.first?.description == "content/x.md:1:15: error: unknown name 'sdd'")
         let (_, d3) = TestSite.article("Value {value}`DDPM.beta[0] = about 1e-4` here.\n")
         #expect(d3.first?.description == "content/x.md:1:30: error: pinned value 'about 1e-4' is not a number")
         let (_, d4) = TestSite.article("Value {value}`DDPM.beta[1000]` here.\n")

@@ -46,6 +46,13 @@ public struct ValueRecord: Sendable, Equatable, Codable {
     public var positions: [Double]?
     /// The name of the position (`t`).
     public var positionName: String = "t"
+
+    /// A plot's series as records, positioned by the plot's x. Step indices keep the name `t`, as
+    /// they had before plots had a choice of axis, so existing expectations still read back.
+    static func series(of plot: PlotFigure) -> [ValueRecord] {
+        let name = plot.dataXName == "step" ? "t" : plot.dataXName
+        return plot.series.map { ValueRecord(key: $0.label, values: $0.y, positions: $0.x, positionName: name) }
+    }
 }
 
 /// How closely recomputed values must match their recorded expectations:
@@ -74,11 +81,16 @@ public struct DirectiveResult: Sendable, Codable {
     public var allowsNonFinite: Bool
     /// Warnings the directive produced while running.
     public var warnings: [Diagnostic] = []
+    /// An experiment's errors by sampler and step count, for inline values to pin.
+    public var experiment: ExperimentResults? = nil
 }
 
 /// What a directive may refer to: the scheduler definitions made earlier on the page.
 public struct DirectiveContext: Sendable {
     var definitions: [String: SchedulerSpec] = [:]
+    /// The experiments that ran, by id. Inline values are evaluated after every directive of the
+    /// page has run, so a pin may refer to an experiment further down.
+    var experiments: [String: ExperimentResults] = [:]
     /// Ordinals per kind, for default ids.
     var ordinals: [String: Int] = [:]
     /// Ids used so far on the page.
@@ -152,11 +164,12 @@ public enum DirectiveRunner {
         let figureID = "fig-" + id
         var output: DirectiveOutput?
         var records: [ValueRecord] = []
+        var experiment: ExperimentResults?
         switch block.kind {
         case "plot":
             if let plot = PlotDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
                 output = .plot(plot)
-                records = plot.series.map { ValueRecord(key: $0.label, values: $0.y, positions: $0.x) }
+                records = ValueRecord.series(of: plot)
             }
         case "table":
             if let table = TableDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
@@ -166,9 +179,10 @@ public enum DirectiveRunner {
                 }
             }
         case "experiment":
-            if let (plot, experimentRecords) = ExperimentDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
+            if let (plot, experimentRecords, results) = ExperimentDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
                 output = .plot(plot)
                 records = experimentRecords
+                experiment = results
             }
         case "trajectory" where map.node("samplers") != nil:
             if let (plot, pathRecords) = SamplerPathDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
@@ -183,7 +197,7 @@ public enum DirectiveRunner {
         case "trajectory":
             if let plot = TrajectoryDirective.run(map, id: figureID, diagnostics: &diagnostics) {
                 output = .plot(plot)
-                records = plot.series.map { ValueRecord(key: $0.label, values: $0.y, positions: $0.x) }
+                records = ValueRecord.series(of: plot)
             }
         case "value":
             if let (label, value, format) = ValueDirective.run(map, context: context, diagnostics: &diagnostics) {
@@ -206,8 +220,9 @@ public enum DirectiveRunner {
             }
         }
         if let output, !diagnostics.containsErrors {
+            if let experiment { context.experiments[id] = experiment }
             return .success(DirectiveResult(id: id, block: block, output: output, records: records, tolerance: tolerance,
-                                            allowsNonFinite: allowsNonFinite, warnings: diagnostics))
+                                            allowsNonFinite: allowsNonFinite, warnings: diagnostics, experiment: experiment))
         }
         if diagnostics.isEmpty {
             diagnostics.append(.error("directive.failed", "'scheduler \(block.kind)' produced nothing", at: block.location))
@@ -230,6 +245,7 @@ struct QuantityEvaluator {
 
     mutating func values(_ quantity: ScheduleQuantity, for spec: SchedulerSpec, diagnostics: inout [Diagnostic]) -> [Double]? {
         if quantity.isInference { return inferenceValues(quantity, for: spec, diagnostics: &diagnostics) }
+        if quantity == .finalAlphaCumprod { return finalAlphaCumprod(for: spec, diagnostics: &diagnostics) }
         let key = "\(spec.kind)|" + spec.values.keys.sorted().map { "\($0)=\(spec.values[$0]!)" }.joined(separator: ",")
         if let cached = cache[key] { return quantity.values(cached) }
         switch spec.makeSchedule() {
@@ -238,6 +254,21 @@ struct QuantityEvaluator {
             return quantity.values(schedule)
         case let .failure(diagnostic):
             if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+            return nil
+        }
+    }
+
+    /// `final_alpha_cumprod` of the schedulers that have one (DDIM, LCM), as a one-element list.
+    func finalAlphaCumprod(for spec: SchedulerSpec, diagnostics: inout [Diagnostic]) -> [Double]? {
+        switch spec.makeScheduler() {
+        case let .failure(diagnostic):
+            if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+            return nil
+        case let .success(scheduler):
+            if let ddim = scheduler as? DDIMScheduler { return [Double(ddim.finalAlphaCumprod)] }
+            if let lcm = scheduler as? LCMScheduler { return [Double(lcm.finalAlphaCumprod)] }
+            diagnostics.append(.error("directive.scheduler", "\(spec.kind.className) has no final_alpha_cumprod", at: spec.location,
+                                      notes: ["DDIMScheduler and LCMScheduler have one: the ᾱ after the last step (1 with 'set_alpha_to_one', else ᾱ₀)"]))
             return nil
         }
     }

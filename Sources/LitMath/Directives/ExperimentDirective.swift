@@ -16,6 +16,7 @@ import Yams
 /// seed: 1
 /// metric: ode_error            # or: wasserstein
 /// ```
+/// With an `id` (say `samplers`), prose pins its numbers: `` {value}`samplers.DDIM[20] = 0.06` ``.
 /// `mu`, at the top or in a sampler (which overrides the top), is diffusers' `set_timesteps(…, mu=…)`
 /// argument, the resolution-dependent shift a flow-matching pipeline computes from the image size; a
 /// sampler with `use_dynamic_shifting: true` needs it, and one whose class has no dynamic shifting refuses it.
@@ -31,7 +32,7 @@ enum ExperimentDirective {
     static let dataKeys = ["means", "std", "weights", "covariances"]
     static let metrics = ["ode_error", "wasserstein"]
 
-    static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> (PlotFigure, [ValueRecord])? {
+    static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> (PlotFigure, [ValueRecord], ExperimentResults)? {
         map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler experiment'", into: &diagnostics)
         let own = Set(keys + DirectiveRunner.commonKeys).subtracting(["scheduler"])
         let base = SchedulerSpec.read(map, reserved: own, over: nil, context: context, into: &diagnostics)
@@ -172,7 +173,7 @@ enum ExperimentDirective {
                               xLabel: "model evaluations (NFE)", yLabel: metricName, xScale: xScale, yScale: yScale, series: series, id: id)
         plot.companionTable = table
         plot.dataXName = "nfe"
-        return (plot, records)
+        return (plot, records, ExperimentResults(steps: steps, samplers: samplers.map(\.label), errors: columns))
     }
 
     /// A `mu` as written: its value and where its key is.

@@ -4,7 +4,8 @@ import Yams
 /// A number in prose, computed at build time, with the author's claim about it.
 ///
 /// `` {value}`sd.alpha_cumprod[999] = 4.036e-05` `` shows the computed number with the precision
-/// and notation of the pin; `check` fails when the computed number no longer rounds to the pin
+/// and notation of the pin. The left side may also be an experiment's result
+/// (`` samplers["DPM-Solver++ 2M"][20] ``) and arithmetic over such references (see `PinExpression`); `check` fails when the computed number no longer rounds to the pin
 /// at the written precision, and `bless` rewrites the pin.
 public struct InlineValue: Sendable {
     /// The claim written after `=`.
@@ -106,12 +107,8 @@ public struct InlineValue: Sendable {
         func fail(_ message: String, at offset: Int = 0, notes: [String] = []) -> Result<InlineValue, Diagnostic> {
             .failure(.error("value.syntax", message, at: location(offset), notes: notes))
         }
-        // Split off the pin at the first '=' outside parentheses.
-        var depth = 0
-        var equals: Int?
-        for (k, s) in scalars.enumerated() {
-            if s == "(" { depth += 1 } else if s == ")" { depth -= 1 } else if s == "=", depth == 0 { equals = k; break }
-        }
+        // Split off the pin at the first '=' outside parentheses, brackets and quoted labels.
+        let equals = PinExpression.pinSeparator(scalars)
         let expressionEnd = equals ?? scalars.count
         var pin: Pin?
         if let equals {
@@ -126,94 +123,24 @@ public struct InlineValue: Sendable {
             pin = parsed
         }
 
-        // target[(config)].quantity[index]
-        var i = 0
-        func skipSpaces() { while i < expressionEnd, scalars[i] == " " { i += 1 } }
-        func identifier() -> String {
-            var s = ""
-            while i < expressionEnd, scalars[i].properties.isAlphabetic || ("0"..."9").contains(scalars[i]) || scalars[i] == "_" {
-                s.unicodeScalars.append(scalars[i])
-                i += 1
-            }
-            return s
+        func failure(_ f: PinExpression.Failure) -> Result<InlineValue, Diagnostic> {
+            if let placed = f.diagnostic { return .failure(placed) }
+            return fail(f.message, at: f.offset, notes: f.notes)
         }
-        skipSpaces()
-        let targetStart = i
-        let target = identifier()
-        guard !target.isEmpty else {
-            return fail("an inline value looks like `name.quantity[t] = pinned`, e.g. `DDPM.alpha_cumprod[999] = 4.036e-05`")
+        let node: PinExpression.Node
+        switch PinExpression.parse(scalars, end: expressionEnd, context: context, location: location) {
+        case let .success(parsed): node = parsed
+        case let .failure(f): return failure(f)
         }
-        var spec: SchedulerSpec
-        if let named = context.definitions[target] {
-            spec = named
-        } else if let kind = SchedulerSpec.Kind(name: target) {
-            spec = SchedulerSpec(kind: kind, location: location(targetStart))
-        } else {
-            let candidates = SchedulerSpec.Kind.allCases.map(\.rawValue) + context.definitions.keys.sorted()
-            return fail("unknown scheduler '\(target)'", at: targetStart,
-                        notes: (Spelling.closest(to: target, in: candidates).map { ["did you mean '\($0)'?"] } ?? []) + ["available: \(candidates.joined(separator: ", "))"])
-        }
-        spec.location = location(targetStart)
-        var diagnostics: [Diagnostic] = []
-        if i < expressionEnd, scalars[i] == "(" {
-            let open = i
-            var level = 0
-            var close: Int?
-            for k in i..<expressionEnd {
-                if scalars[k] == "(" { level += 1 } else if scalars[k] == ")" { level -= 1; if level == 0 { close = k; break } }
-            }
-            guard let close else { return fail("'(' is not closed", at: open) }
-            let inner = String(String.UnicodeScalarView(scalars[(open + 1)..<close]))
-            let base = location(open + 1)
-            let place: @Sendable (Yams.Mark?) -> SourceLocation = { mark in
-                var l = base
-                l.column += (mark?.column ?? 1) - 2  // the YAML is "{" + inner + "}"
-                return l
-            }
-            do {
-                guard let node = try Yams.compose(yaml: "{" + inner + "}"), let map = YAMLMap(node, place: place) else {
-                    return fail("expected configuration like DDPM(beta_schedule: linear)", at: open)
-                }
-                map.checkKeys([], alsoAllowed: SchedulerKeys.isConfigurationKey, context: "an inline value's configuration", into: &diagnostics)
-                spec = SchedulerSpec.read(map, reserved: [], over: spec, context: context, into: &diagnostics)
-            } catch {
-                let (message, _, column) = YAMLErrors.describe(error)
-                return fail("invalid configuration: \(message)", at: open + max(0, column - 1))
-            }
-            i = close + 1
-        }
-        if let first = diagnostics.first(where: { $0.severity == .error }) { return .failure(first) }
-        guard i < expressionEnd, scalars[i] == "." else { return fail("expected '.' and a quantity after '\(target)'", at: i) }
-        i += 1
-        let quantityStart = i
-        let quantityName = identifier()
-        guard let quantity = ScheduleQuantity(name: quantityName) else {
-            let names = ScheduleQuantity.allCases.map(\.rawValue)
-            return fail("unknown quantity '\(quantityName)'", at: quantityStart,
-                        notes: (Spelling.closest(to: quantityName, in: names).map { ["did you mean '\($0)'?"] } ?? []) + ["quantities: \(names.joined(separator: ", "))"])
-        }
-        guard i < expressionEnd, scalars[i] == "[" else { return fail("expected '[t]' after '\(quantityName)'", at: i) }
-        i += 1
-        let indexStart = i
-        var indexText = ""
-        while i < expressionEnd, scalars[i] != "]" { indexText.unicodeScalars.append(scalars[i]); i += 1 }
-        guard i < expressionEnd, let t = Int(indexText.trimmingCharacters(in: [" "])) else {
-            return fail("expected an integer timestep in '[…]'", at: indexStart)
-        }
-        i += 1
-        skipSpaces()
-        guard i == expressionEnd else { return fail("unexpected text after ']'", at: i) }
-
         var evaluator = QuantityEvaluator()
-        guard let values = evaluator.values(quantity, for: spec, diagnostics: &diagnostics) else {
-            return .failure(diagnostics.first ?? .error("value.failed", "could not compute the value", at: span.location))
-        }
-        let index = t < 0 ? values.count + t : t
-        guard values.indices.contains(index) else {
-            return fail("timestep \(t) is outside the schedule (0…\(values.count - 1))", at: indexStart)
+        let computed: Double
+        switch PinExpression.evaluate(node, context: context, evaluator: &evaluator) {
+        case let .success(value): computed = value
+        case let .failure(f): return failure(f)
         }
         let expression = String(String.UnicodeScalarView(scalars[0..<expressionEnd])).trimmingCharacters(in: [" "])
-        return .success(InlineValue(span: span, expression: expression, pin: pin, computed: values[index],
-                                    format: pin?.format ?? NumberFormat()))
+        // Without a pin, a whole number (a timestep, a step count) is shown as one: 901, not 901.0.
+        let format = pin?.format ?? NumberFormat(style: NumberFormat.isWhole(computed) ? .integer : .auto)
+        return .success(InlineValue(span: span, expression: expression, pin: pin, computed: computed, format: format))
     }
 }

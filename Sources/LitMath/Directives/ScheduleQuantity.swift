@@ -17,9 +17,15 @@ enum ScheduleQuantity: String, Sendable, CaseIterable {
     case timesteps
     /// The inference sigmas of sigma-based schedulers, by step (one more than the steps).
     case inferenceSigmas = "inference_sigmas"
+    /// The ᾱ DDIM-like samplers use after the last step (diffusers' `final_alpha_cumprod`): 1 with
+    /// `set_alpha_to_one`, else ᾱ₀. One number, at index 0.
+    case finalAlphaCumprod = "final_alpha_cumprod"
 
     /// Whether the quantity belongs to an inference schedule (needs `num_inference_steps`).
     var isInference: Bool { self == .timesteps || self == .inferenceSigmas }
+
+    /// Whether the quantity has one value per training timestep (and so can be an axis for another).
+    var isPerTimestep: Bool { !isInference && self != .finalAlphaCumprod }
 
     /// Accepts the plural diffusers attribute names too (`betas`, `alphas_cumprod`).
     init?(name: String) {
@@ -44,6 +50,7 @@ enum ScheduleQuantity: String, Sendable, CaseIterable {
         case .lambda: "λ_t = log(α_t/σ_t)"
         case .timesteps: "timestep"
         case .inferenceSigmas: "σ"
+        case .finalAlphaCumprod: "final ᾱ"
         }
     }
 
@@ -59,7 +66,7 @@ enum ScheduleQuantity: String, Sendable, CaseIterable {
         case .snr: schedule.signalToNoiseRatios
         case .logSNR: schedule.logSNR
         case .lambda: schedule.lambdas
-        case .timesteps, .inferenceSigmas: []  // read from the scheduler, see `isInference`
+        case .timesteps, .inferenceSigmas, .finalAlphaCumprod: []  // read from the scheduler, see QuantityEvaluator
         }
     }
 }

@@ -5,7 +5,7 @@ import DiffusionSchedulers
 /// ```yaml
 /// caption: The linear schedule at a few timesteps
 /// beta_schedule: linear
-/// t: [0, 250, 500, 750, 999]
+/// t: [0, 250, 500, 750, 999]      # or a range: {from: 0, to: 999, every: 250}
 /// columns:
 ///   - {label: "$\\beta_t$", quantity: beta}
 ///   - {label: "$\\bar\\alpha_t$", quantity: alpha_cumprod}
@@ -24,21 +24,10 @@ enum TableDirective {
         let format = readFormat(map, diagnostics: &diagnostics)
 
         guard let tNode = map.node("t") else {
-            diagnostics.append(.error("directive.missing-key", "'scheduler table' needs a 't' key listing timesteps, e.g. t: [0, 500, 999]", at: map.location))
+            diagnostics.append(.error("directive.missing-key", "'scheduler table' needs a 't' key: \(TimestepList.example)", at: map.location))
             return nil
         }
-        guard let tItems = tNode.sequence else {
-            diagnostics.append(.error("directive.type", "'t' must be a list of timesteps, e.g. [0, 500, 999]", at: map.location(of: tNode)))
-            return nil
-        }
-        var timesteps: [(Int, SourceLocation)] = []
-        for item in tItems {
-            guard let t = item.int else {
-                diagnostics.append(.error("directive.type", "timestep '\(item.string ?? "…")' is not an integer", at: map.location(of: item)))
-                continue
-            }
-            timesteps.append((t, map.location(of: item)))
-        }
+        guard let timesteps = TimestepList.read(tNode, key: "t", in: map, diagnostics: &diagnostics) else { return nil }
         guard let columnsNode = map.node("columns") else {
             diagnostics.append(.error("directive.missing-key", "'scheduler table' needs a 'columns' list, e.g. [{label: beta, quantity: beta}]", at: map.location))
             return nil

@@ -34,6 +34,10 @@ enum ValueDirective {
             return nil
         }
         let label = map.string("label", into: &diagnostics) ?? "\(quantity.label) at t = \(index)"
+        // A whole number (a timestep) is shown as one unless the author chose digits or a notation.
+        if map.node("digits") == nil, map.node("notation") == nil, NumberFormat.isWhole(values[index]) {
+            return (label, values[index], NumberFormat(style: .integer))
+        }
         return (label, values[index], format)
     }
 }

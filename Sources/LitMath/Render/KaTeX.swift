@@ -90,35 +90,31 @@ public struct KaTeX: Sendable {
             "math": requests.map { ["tex": $0.tex, "display": $0.display] as [String: Any] },
             "code": code.map { ["code": $0.code, "language": $0.language.prismName] },
         ] as [String: Any])
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("litmath-katex-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let input = directory.appendingPathComponent("in.json")
-        let errors = directory.appendingPathComponent("stderr.txt")
+        // The requests hold article text: a folder only this user can read, removed on the way out.
+        let folder = try PrivateTemporaryFolder(purpose: "katex")
+        defer { folder.remove() }
+        let input = folder.url.appendingPathComponent("in.json")
         try payload.write(to: input)
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: node)
-        process.arguments = ["-e", Self.script, requests.isEmpty ? "" : katexModule, code.isEmpty ? "" : prismModule, input.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errors)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // A formula or a code block that sends node into a loop must not hang the build.
-        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        watchdog.cancel()
-        if process.terminationReason == .uncaughtSignal {
+        // A formula or a code block that sends node into a loop must not hang the build, and node
+        // must not outlive a litmath that is killed (ChildProcess sees to both).
+        let child = ChildProcess([node, "-e", Self.script, requests.isEmpty ? "" : katexModule, code.isEmpty ? "" : prismModule, input.path],
+                                 timeout: timeout, separateErrors: true)
+        let result: ChildProcess.Result
+        do {
+            result = try child.run()
+        } catch {
+            throw SetupError(description: "cannot run node at '\(node)': \(error)")
+        }
+        if result.timedOut {
             throw SetupError(description: "KaTeX/Prism (node) did not finish within \(Int(timeout)) s and was stopped")
         }
-        guard process.terminationStatus == 0 else {
-            let message = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-            throw SetupError(description: "KaTeX (node) failed with status \(process.terminationStatus): \(message.prefix(2000))")
+        guard result.status == 0 else {
+            let message = String(decoding: result.errors, as: UTF8.self)
+            let how = result.status.map { "with status \($0)" } ?? "by signal \(result.signal ?? 0)"
+            throw SetupError(description: "KaTeX (node) failed \(how): \(message.prefix(2000))")
         }
+        let data = result.output
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               let results = object["math"] as? [[String: Any]], results.count == requests.count,
               let highlighted = object["code"] as? [Any], highlighted.count == code.count else {

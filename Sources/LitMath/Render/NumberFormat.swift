@@ -13,6 +13,8 @@ public struct NumberFormat: Sendable, Equatable, Codable {
         case fixed
         /// `x × 100` with a percent sign.
         case percent
+        /// Rounded to a whole number, no decimal point: timesteps and step counts (`901`, not `901.0`).
+        case integer
     }
 
     /// Significant digits (1…17).
@@ -46,6 +48,8 @@ public struct NumberFormat: Sendable, Equatable, Codable {
         if value.isNaN { return ("NaN", nil, "") }
         if value.isInfinite { return (value < 0 ? "−∞" : "∞", nil, "") }
         if value == 0 { return ("0", nil, style == .percent ? "%" : "") }
+        // Whole numbers beyond 1e15 are not exact in a Double's decimal form: scientific as usual.
+        if style == .integer, abs(value) < 1e15 { return (Self.minusSign(String(format: "%.0f", value.rounded())), nil, "") }
         var v = value
         var suffix = ""
         if style == .percent { v *= 100; suffix = "%" }
@@ -56,6 +60,7 @@ public struct NumberFormat: Sendable, Equatable, Codable {
         switch style {
         case .scientific: useScientific = true
         case .fixed, .percent: useScientific = false
+        case .integer: useScientific = true  // only reached beyond 1e15
         case .auto: useScientific = exponent < -3 || exponent >= 5
         }
         if useScientific {
@@ -64,6 +69,36 @@ public struct NumberFormat: Sendable, Equatable, Codable {
         // Fixed notation with the same significant digits: digits after the point = digits-1-exponent.
         let decimals = max(0, digits - 1 - exponent)
         return (Self.minusSign(String(format: "%.\(decimals)f", v)), nil, suffix)
+    }
+
+    /// The format a column of `values` is shown in, so that a column never mixes notations: whole
+    /// numbers (timesteps, step counts) as integers; with `auto`, fixed decimals when every value
+    /// lies between 1e-5 and 1e5 (so 0.9999 down to 0.00004036 align on the decimal point), else
+    /// scientific for the whole column (no `× 10⁰` beside plain decimals, and no 0.000000002429).
+    /// Other styles are kept as chosen.
+    public func forColumn(_ values: [Double]) -> NumberFormat {
+        guard style == .auto else { return self }
+        let finite = values.filter(\.isFinite)
+        if !finite.isEmpty, finite.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }) {
+            return NumberFormat(digits: digits, style: .integer)
+        }
+        let scientific = finite.contains { value in
+            guard value != 0 else { return false }
+            let exponent = Self.decimalExponent(value, digits: digits)
+            return exponent < -5 || exponent >= 5
+        }
+        return NumberFormat(digits: digits, style: scientific ? .scientific : .fixed)
+    }
+
+    /// Whether a value is shown as a whole number without a pin or a chosen notation: a value
+    /// that is one, which is what timesteps and step indices always are.
+    static func isWhole(_ value: Double) -> Bool { value.isFinite && value == value.rounded() && abs(value) < 1e15 }
+
+    /// The power of ten of `value` after rounding to `digits` significant digits (9.9996 at 4 digits is 10).
+    static func decimalExponent(_ value: Double, digits: Int) -> Int {
+        let e = String(format: "%.\(digits - 1)e", value)
+        guard let mark = e.firstIndex(of: "e"), let exponent = Int(e[e.index(after: mark)...]) else { return 0 }
+        return exponent
     }
 
     static func minusSign(_ s: String) -> String { s.replacingOccurrences(of: "-", with: "−") }

@@ -233,7 +233,9 @@ if let math = plot.yLabelMath {
             switch scale {
             case .linear:
                 if lo == hi { lo -= 1; hi += 1 }
-                let step = Self.niceStep((hi - lo) / divisions)
+                // Whole-number data (timesteps, step indices) gets whole-number ticks: no "2.5" steps.
+                let whole = !usable.isEmpty && usable.allSatisfy(NumberFormat.isWhole)
+                let step = whole ? max(1, Self.niceStep((hi - lo) / divisions)) : Self.niceStep((hi - lo) / divisions)
                 if nice {
                     lo = (lo / step).rounded(.down) * step
                     hi = (hi / step).rounded(.up) * step

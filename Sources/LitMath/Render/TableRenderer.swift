@@ -6,7 +6,8 @@ public struct TableFigure: Sendable, Codable {
     public var headers: [String]
     /// Rows; the first cell is the row key (e.g. the timestep), the rest are values.
     public var rows: [[Double]]
-    /// How values are formatted; the key column always prints as an integer when it is one.
+    /// How values are formatted; the key column always prints as an integer when it is one, and
+    /// with `auto` each column takes one notation from its whole range (`NumberFormat.forColumn`).
     public var format: NumberFormat
     /// A stable id for anchors.
     public var id: String
@@ -39,6 +40,9 @@ enum TableRenderer {
         let head = HTMLNode.el("thead", [("id", table.caption == nil ? headID : nil)], [
             .el("tr", [], table.headers.map { .el("th", [("scope", "col")], [inline($0)]) }),
         ])
+        // One notation per column, chosen from all of its values (see NumberFormat.forColumn).
+        let width = table.rows.map(\.count).max() ?? 0
+        let formats = (0..<width).map { column in table.format.forColumn(table.rows.compactMap { $0.indices.contains(column) ? $0[column] : nil }) }
         let body = HTMLNode.el("tbody", [], table.rows.map { row in
             var cells: [HTMLNode] = []
             for (index, value) in row.enumerated() {
@@ -46,9 +50,9 @@ enum TableRenderer {
                     let key = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : NumberFormat(digits: 6).string(value)
                     cells.append(.el("th", [("scope", "row"), ("class", "num")], text: key))
                 } else if let best = table.best, value == (table.bestPerRow ? bestValue(row: row, best) : bestValue(column: index, best)) {
-                    cells.append(.el("td", [("class", "num lm-best")], [.el("strong", [], [table.format.html(value)])]))
+                    cells.append(.el("td", [("class", "num lm-best")], [.el("strong", [], [formats[index].html(value)])]))
                 } else {
-                    cells.append(.el("td", [("class", "num")], [table.format.html(value)]))
+                    cells.append(.el("td", [("class", "num")], [formats[index].html(value)]))
                 }
             }
             return .el("tr", [], cells)

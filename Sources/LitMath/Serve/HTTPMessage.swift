@@ -60,6 +60,9 @@ public struct HTTPResponse: Sendable {
     public enum Body: Sendable {
         /// A complete body.
         case data(Data)
+        /// A complete body in pieces sent one after the other (a page with the live-reload
+        /// snippet spliced in), so the page's bytes are shared, never copied per request.
+        case chunks([Data])
         /// `text/event-stream`: the connection stays open and gets each build's outcome from the
         /// hub, starting with the current one when the client's `since` is out of date.
         case events(EventHub, since: String?)
@@ -79,10 +82,14 @@ public struct HTTPResponse: Sendable {
         self.body = body
     }
 
-    /// The body's bytes (empty for an event stream).
+    /// The body's bytes (empty for an event stream). For a body in pieces this joins them into
+    /// a copy: for tests and small bodies, never on the server's path.
     public var data: Data {
-        if case let .data(data) = body { return data }
-        return Data()
+        switch body {
+        case let .data(data): data
+        case let .chunks(chunks): chunks.reduce(into: Data()) { $0.append($1) }
+        case .events: Data()
+        }
     }
 
     /// The value of header `name` (case-insensitive).

@@ -168,6 +168,10 @@ public final class HTTPServer: @unchecked Sendable {
         case let .data(data):
             guard Self.send(client, Self.head(response, length: data.count)) else { return }
             if method != "HEAD" { _ = Self.send(client, data) }
+        case let .chunks(chunks):
+            guard Self.send(client, Self.head(response, length: chunks.reduce(0) { $0 + $1.count })) else { return }
+            if method == "HEAD" { return }
+            for chunk in chunks where !Self.send(client, chunk) { return }
         case let .events(hub, since):
             guard Self.send(client, Self.head(response, length: nil)) else { return }
             if method == "HEAD" { return }
@@ -221,7 +225,9 @@ public final class HTTPServer: @unchecked Sendable {
         data.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let sent = Glibc.send(fd, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
+                // At most 1 MiB per call: the kernel takes what fits anyway, and the bytes are read
+                // in place from the (shared) body, never copied.
+                let sent = Glibc.send(fd, buffer.baseAddress! + offset, min(buffer.count - offset, 1 << 20), Int32(MSG_NOSIGNAL))
                 if sent < 0 && errno == EINTR { continue }
                 guard sent > 0 else { return false }
                 offset += sent

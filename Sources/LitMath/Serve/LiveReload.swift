@@ -53,14 +53,35 @@ enum LiveReload {
         return HTMLNode.fragment(nodes).rendered
     }
 
-    /// `page` with the snippet inserted before its last `</body>` (or appended when it has none).
-    static func inject(into page: Data, stateID: String, failure: String?) -> Data {
-        let html = String(decoding: page, as: UTF8.self)
-        let snippet = snippet(stateID: stateID, failure: failure)
-        guard let end = html.range(of: "</body>", options: [.backwards, .caseInsensitive]) else {
-            return Data((html + snippet).utf8)
+    /// `page` with the snippet inserted before its last `</body>` (or appended when it has none),
+    /// as three pieces: the bytes before, the snippet, the bytes after. The pieces are slices of
+    /// `page` that share its storage, so a request for a page of a hundred megabytes costs the
+    /// snippet, not a copy of the page (and sixteen parallel requests, not sixteen copies).
+    static func inject(into page: Data, stateID: String, failure: String?) -> [Data] {
+        let snippet = Data(snippet(stateID: stateID, failure: failure).utf8)
+        guard let end = lastBodyEnd(in: page) else { return [page, snippet] }
+        return [page[page.startIndex..<end], snippet, page[end..<page.endIndex]]
+    }
+
+    /// The index of the last `</body>` (any case) in `page`, scanning its bytes in place.
+    static func lastBodyEnd(in page: Data) -> Data.Index? {
+        let tag = Array("</body>".utf8)
+        return page.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Data.Index? in
+            guard bytes.count >= tag.count else { return nil }
+            var i = bytes.count - tag.count
+            while i >= 0 {
+                var match = true
+                for k in 0..<tag.count {
+                    var byte = bytes[i + k]
+                    // ASCII upper case to lower case; the tag itself has no other letters.
+                    if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte += 32 }
+                    if byte != tag[k] { match = false; break }
+                }
+                if match { return page.startIndex + i }
+                i -= 1
+            }
+            return nil
         }
-        return Data((html[..<end.lowerBound] + snippet + html[end.lowerBound...]).utf8)
     }
 
     /// A JavaScript string literal that is also safe inside `<script>`: JSON with `<` escaped.

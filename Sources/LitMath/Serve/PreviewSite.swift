@@ -91,7 +91,7 @@ public final class PreviewSite: @unchecked Sendable {
             // base URL its links are relative to the root).
             if segments.count <= 1, let notFound = files["404.html"] {
                 return HTTPResponse(status: 404, headers: Self.headers(type: "text/html; charset=utf-8"),
-                                    body: .data(LiveReload.inject(into: notFound, stateID: stateID, failure: failure)))
+                                    body: .chunks(LiveReload.inject(into: notFound, stateID: stateID, failure: failure)))
             }
             let title = files.isEmpty ? "No site yet" : "Not found"
             let message = files.isEmpty ? "litmath serve has not built the site yet." : "There is no page at \(path)."
@@ -103,11 +103,11 @@ public final class PreviewSite: @unchecked Sendable {
                 ]),
             ]).rendered
             return HTTPResponse(status: files.isEmpty ? 503 : 404, headers: Self.headers(type: "text/html; charset=utf-8"),
-                                body: .data(LiveReload.inject(into: Data(page.utf8), stateID: stateID, failure: failure)))
+                                body: .chunks(LiveReload.inject(into: Data(page.utf8), stateID: stateID, failure: failure)))
         }
         let type = Self.contentType(of: found)
-        let body = found.hasSuffix(".html") ? LiveReload.inject(into: data, stateID: stateID, failure: failure) : data
-        return HTTPResponse(status: 200, headers: Self.headers(type: type), body: .data(body))
+        let body: HTTPResponse.Body = found.hasSuffix(".html") ? .chunks(LiveReload.inject(into: data, stateID: stateID, failure: failure)) : .data(data)
+        return HTTPResponse(status: 200, headers: Self.headers(type: type), body: body)
     }
 
     private static func headers(type: String) -> [(String, String)] {

@@ -123,7 +123,7 @@ public struct BuildCache: Sendable {
     }
 
     static func seriesRecords(_ plot: PlotFigure) -> [ValueRecord] {
-        plot.series.map { ValueRecord(key: $0.label, values: $0.y, positions: $0.x) }
+        ValueRecord.series(of: plot)
     }
 
     // MARK: Storage

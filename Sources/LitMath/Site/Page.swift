@@ -75,6 +75,7 @@ public enum PageParser {
                        !context.usedIDs.contains(cached.id) {
                         context.ordinals[directive.kind] = ordinal
                         context.usedIDs.insert(cached.id)
+                        if let experiment = cached.experiment { context.experiments[cached.id] = experiment }
                         outcome = .success(cached)
                     } else {
                         outcome = DirectiveRunner.run(directive, context: &context)

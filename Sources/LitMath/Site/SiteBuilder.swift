@@ -40,8 +40,11 @@ public struct SiteBuilder: Sendable {
         public var pagesWritten: Int
         /// Whether the failure was in the setup (missing tools, unreadable folders) rather than the content.
         public var isSetupFailure: Bool
-        /// The parsed pages (with their directive results and inline values).
+        /// The parsed pages (with their directive results and inline values); drafts are not among them.
         public var pages: [Page] = []
+        /// The path (relative to the content folder) of every article read, drafts included: what
+        /// exists, as opposed to what is built, so `bless` never takes a draft's files for orphans.
+        public var articlePaths: [String] = []
         /// Whether the output already held exactly what the build produced (nothing was written).
         public var upToDate = false
         /// Whether the build succeeded and wrote the output.
@@ -81,6 +84,7 @@ public struct SiteBuilder: Sendable {
     /// Renders a site from content in memory, touching no files except KaTeX's assets.
     public func render(_ content: SiteContent) -> (files: [String: Data], report: Report) {
         var report = Report(diagnostics: [], sources: [:], pagesWritten: 0, isSetupFailure: false)
+        report.articlePaths = content.articles.map(\.path)
         func setupFailure(_ message: String) -> (files: [String: Data], report: Report) {
             report.diagnostics.append(.error("setup", message, at: nil))
             report.isSetupFailure = true

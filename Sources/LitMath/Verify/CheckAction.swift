@@ -19,6 +19,8 @@ public struct CheckAction: Sendable {
     public var packageRoot: URL?
     /// Whether to compile and run the runnable Swift examples.
     public var runsExamples: Bool = true
+    /// How long each Swift example may run and how much it may print.
+    public var exampleLimits = SwiftExamples.Limits()
 
     public init(content: URL, output: URL, examplesDirectory: URL? = nil,
                 packageRoot: URL? = nil, log: @escaping @Sendable (String) -> Void) {
@@ -54,7 +56,7 @@ public struct CheckAction: Sendable {
                                                  message: "cannot read \(SiteBuilder.displayPath(url)): \(refusal)"))
             }
         }
-        for orphan in BlessAction.orphanExpectations(content: content, pages: report.pages) {
+        for orphan in BlessAction.orphanExpectations(content: content, articles: report.articlePaths) {
             findings.append(Verifier.Finding(article: SiteBuilder.displayPath(orphan), directive: nil, location: nil,
                                              message: "expectations for an article that no longer exists"))
         }
@@ -76,11 +78,12 @@ public struct CheckAction: Sendable {
                         work = directory.appendingPathComponent("examples")
                     case let .foreign(why):
                         log("warning: \(why); the Swift examples are compiled from scratch in a private temporary folder\n")
-                        work = try Self.privateTemporaryFolder()
+                        let folder = try PrivateTemporaryFolder(purpose: "examples")
+                        work = folder.url
                         temporary = work
                     }
                 }
-                findings += try SwiftExamples.verify(examples, packageRoot: root, workDirectory: work, log: log)
+                findings += try SwiftExamples.verify(examples, packageRoot: root, workDirectory: work, limits: exampleLimits, log: log)
             } catch let refused as CacheFolder.Refused {
                 log("error: \(refused)\n")
                 return 2
@@ -124,13 +127,6 @@ public struct CheckAction: Sendable {
         }
         log("check failed: \(findings.count) difference\(findings.count == 1 ? "" : "s")\n" + fixes.map { "fix: \($0)\n" }.joined())
         return 1
-    }
-
-    /// A new folder only this user can read (mkdtemp makes it 0700).
-    static func privateTemporaryFolder() throws -> URL {
-        var template = Array((NSTemporaryDirectory() + "/litmath-examples-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw CacheFolder.Refused(description: "cannot make a temporary folder") }
-        return URL(fileURLWithPath: String(cString: made))
     }
 
     /// Findings grouped by article, then by directive.

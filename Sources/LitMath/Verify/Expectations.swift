@@ -79,9 +79,22 @@ public struct Expectations: Sendable, Equatable {
 
     // MARK: - Text form
 
+    /// How the first line of every expectation file starts; with `headerEnd`, it is how `bless`
+    /// recognises the files it wrote (and the only ones it will ever delete).
+    static let headerStart = "# Expected values of the directives in "
+    /// How the first line of every expectation file ends.
+    static let headerEnd = ", recorded by `litmath bless`."
+
+    /// Whether `data` begins with the header `text(for:)` writes: a file of litmath's own, as
+    /// opposed to a README or notes an author keeps in `_expected/`.
+    static func isWrittenByLitmath(_ text: String) -> Bool {
+        let line = text.prefix { $0 != "\n" }
+        return line.hasPrefix(headerStart) && line.hasSuffix(headerEnd)
+    }
+
     /// The file's text.
     public func text(for article: String) -> String {
-        var out = "# Expected values of the directives in \(article), recorded by `litmath bless`.\n"
+        var out = Self.headerStart + article + Self.headerEnd + "\n"
         out += "# `litmath check` recomputes them and fails on any difference beyond the tolerance.\n"
         out += "# Long series are recorded as count, sum, sum of squares and evenly spaced samples.\n"
         for entry in entries {

@@ -118,7 +118,8 @@ public enum SwiftExamples {
 
     /// Compiles and runs `examples`; returns findings (compile errors at the article's lines,
     /// output mismatches at the output block), or throws when the toolchain cannot be run.
-    static func verify(_ examples: [Example], packageRoot: URL, workDirectory: URL, log: (String) -> Void) throws -> [Verifier.Finding] {
+    static func verify(_ examples: [Example], packageRoot: URL, workDirectory: URL, limits: Limits = Limits(),
+                       log: (String) -> Void) throws -> [Verifier.Finding] {
         guard !examples.isEmpty else { return [] }
         let fm = FileManager.default
         let package = workDirectory.appendingPathComponent("package")
@@ -134,13 +135,13 @@ public enum SwiftExamples {
         log("compiling \(examples.count) Swift example\(examples.count == 1 ? "" : "s")…\n")
         let scratch = workDirectory.appendingPathComponent("build")
         let command = ["swift", "build", "--package-path", package.path, "--scratch-path", scratch.path, "--product", "LitMathExamples"]
-        var build = try run(command, timeout: 1800)
+        var build = try run(command, timeout: 1800, outputLimit: buildOutputLimit)
         // SwiftPM can keep a stale build plan for a path dependency whose files were added or
         // removed ("missing inputs"); a failure that names no example line gets one clean retry.
         let files = Set(examples.map(\.file))
         if build.status != 0, !build.output.split(separator: "\n").contains(where: { line in files.contains { line.contains($0 + ":") } }) {
             try? fm.removeItem(at: scratch)
-            build = try run(command, timeout: 1800)
+            build = try run(command, timeout: 1800, outputLimit: buildOutputLimit)
         }
         var findings: [Verifier.Finding] = []
         if build.status != 0 {
@@ -164,10 +165,17 @@ public enum SwiftExamples {
         }
         let binary = scratch.appendingPathComponent("debug/LitMathExamples")
         for (i, example) in examples.enumerated() {
-            let result = try run([binary.path, String(i)], timeout: 60)
+            let result = try run([binary.path, String(i)], timeout: limits.timeout, outputLimit: limits.output)
             let location = SourceLocation(file: example.file, line: example.line - 1, column: 1)
             if result.timedOut {
-                findings.append(Verifier.Finding(article: example.file, directive: nil, location: location, message: "Swift example did not finish within 60 s"))
+                findings.append(Verifier.Finding(article: example.file, directive: nil, location: location,
+                                                 message: "Swift example did not finish within \(Self.seconds(limits.timeout)) and was stopped"))
+                continue
+            }
+            if result.exceededLimit {
+                findings.append(Verifier.Finding(article: example.file, directive: nil, location: location,
+                                                 message: "Swift example printed more than \(Self.byteCount(limits.output)) and was stopped; it began:\n"
+                                                     + result.output.prefix(500)))
                 continue
             }
             if result.status != 0 {
@@ -189,6 +197,26 @@ public enum SwiftExamples {
         return findings
     }
 
+    /// How long one example may run and how much it may print, before it is stopped and the
+    /// check fails: an example that loops or prints forever must not hang or exhaust `check`.
+    public struct Limits: Sendable {
+        /// Seconds one example may run.
+        public var timeout: TimeInterval
+        /// Bytes one example may print (standard output and error together).
+        public var output: Int
+
+        /// The limits of `litmath check`: 60 s and 1 MiB per example.
+        public init(timeout: TimeInterval = 60, output: Int = 1 << 20) {
+            self.timeout = timeout
+            self.output = output
+        }
+    }
+
+    /// `60 s`, `1.5 s`.
+    static func seconds(_ t: TimeInterval) -> String {
+        t == t.rounded() ? "\(Int(t)) s" : "\(t) s"
+    }
+
     /// A line diff: `- expected` / `+ actual` for lines that differ.
     static func diff(expected: String, actual: String) -> String {
         let e = expected.split(separator: "\n", omittingEmptySubsequences: false), a = actual.split(separator: "\n", omittingEmptySubsequences: false)
@@ -206,35 +234,26 @@ public enum SwiftExamples {
         var status: Int32
         var output: String
         var timedOut: Bool
+        var exceededLimit: Bool
     }
 
-    /// Runs a command (looked up on PATH) with stdout and stderr captured together.
-    static func run(_ arguments: [String], timeout: TimeInterval) throws -> RunResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = DispatchTime.now() + timeout
-        let done = DispatchSemaphore(value: 0)
-        final class Box: @unchecked Sendable { var data = Data() }
-        let box = Box()
-        let reader = Thread {
-            box.data = pipe.fileHandleForReading.readDataToEndOfFile()
-            done.signal()
-        }
-        reader.start()
-        var timedOut = false
-        if done.wait(timeout: deadline) == .timedOut {
-            timedOut = true
-            process.terminate()
-            done.wait()
-        }
-        process.waitUntilExit()
-        return RunResult(status: process.terminationStatus, output: String(decoding: box.data, as: UTF8.self), timedOut: timedOut)
+    /// Most output kept of the compiler: far more than any real error list, and a bound all the same.
+    static let buildOutputLimit = 16 << 20
+
+    /// Runs a command (looked up on PATH) with stdout and stderr captured together, at most
+    /// `outputLimit` bytes of it, in a session of its own that is killed when the time is
+    /// up, when it prints too much, or once the command has exited (what it left running behind).
+    static func run(_ arguments: [String], timeout: TimeInterval, outputLimit: Int) throws -> RunResult {
+        let result = try ChildProcess(arguments, timeout: timeout, outputLimit: outputLimit).run()
+        return RunResult(status: result.status ?? 128 + (result.signal ?? 0), output: String(decoding: result.output, as: UTF8.self),
+                         timedOut: result.timedOut, exceededLimit: result.exceededLimit)
+    }
+
+    /// `1 MiB`, `512 KiB`, `100 bytes`: a limit as the findings state it.
+    static func byteCount(_ bytes: Int) -> String {
+        if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 10, bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
     }
 
     /// The package whose `DiffusionSchedulers` the examples use: the nearest folder at or above
