@@ -224,6 +224,22 @@ extension Browser {
                 """, timeout: max(0.1, deadline.timeIntervalSinceNow))
         }
 
+        /// A PNG of the part of the page inside the bounding box of the first element matching
+        /// `selector`, for a person to look at.
+        func screenshot(of selector: String) throws -> Data {
+            struct Box: Decodable { var x: Double; var y: Double; var width: Double; var height: Double }
+            let box: Box = try evaluate("""
+                (() => { const r = document.querySelector(\(Self.quoted(selector))).getBoundingClientRect();
+                  return { x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height }; })()
+                """)
+            let result = try call("Page.captureScreenshot", ["format": "png", "captureBeyondViewport": true,
+                                                             "clip": ["x": box.x, "y": box.y, "width": box.width, "height": box.height, "scale": 1]])
+            guard let base64 = result["data"] as? String, let data = Data(base64Encoded: base64) else {
+                throw Failure(description: "Page.captureScreenshot returned no image")
+            }
+            return data
+        }
+
         /// Evaluates a JavaScript expression in the page (promises are awaited) and returns its
         /// value, serialized as JSON and decoded as `T`.
         func evaluate<T: Decodable>(_ expression: String, as type: T.Type = T.self, timeout: TimeInterval = 10) throws -> T {

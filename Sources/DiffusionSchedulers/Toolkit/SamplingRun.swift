@@ -11,6 +11,14 @@ public struct SamplingRun: Sendable {
     public let timesteps: [Double]
     /// The sample before the first step and after every step: `states.count == timesteps.count + 1`.
     public let states: [Tensor]
+    /// The noise level of each of `states`, in the scheduler's coordinates: `levels[0] == startLevel`,
+    /// `levels.last == endLevel`. A path can be compared step by step with the exact probability-flow
+    /// ODE from one state's level to the next.
+    public let levels: [NoiseLevel]
+    /// The scheduler's own x₀ estimate at each step (`pred_original_sample`, after any clipping or
+    /// thresholding), for the schedulers whose step reports one; nil at the steps of those that do not.
+    /// `predictions.count == timesteps.count`.
+    public let predictions: [Tensor?]
 
     /// The final samples.
     public var samples: Tensor { states[states.count - 1] }
@@ -41,17 +49,21 @@ extension GaussianMixture {
         let model = try denoiser(predictionType: config.predictionType, alphasCumprod: scheduler.alphasCumprod)
         _ = try points(of: start, key: "start")
         var states = [start]
+        var predictions: [Tensor?] = []
         var x = start
         for t in scheduler.timesteps {
-            x = try scheduler.step(
-                modelOutput: model(x, timestep: t), timestep: t, sample: x, eta: eta, generator: generator
-            ).prevSample
+            let output = try scheduler.step(
+                modelOutput: model(x, timestep: t), timestep: t, sample: x, eta: eta, generator: generator)
+            x = output.prevSample
             states.append(x)
+            predictions.append(output.predOriginalSample)
         }
+        var levels: [NoiseLevel] = []
+        for t in scheduler.timesteps { levels.append(try model.noiseLevel(timestep: t)) }
+        levels.append(try .variancePreserving(alphaCumprod: Double(scheduler.finalAlphaCumprod)))
         return SamplingRun(
-            start: start, startLevel: try model.noiseLevel(timestep: scheduler.timesteps[0]),
-            endLevel: try .variancePreserving(alphaCumprod: Double(scheduler.finalAlphaCumprod)),
-            timesteps: scheduler.timesteps.map(Double.init), states: states)
+            start: start, startLevel: levels[0], endLevel: levels[levels.count - 1],
+            timesteps: scheduler.timesteps.map(Double.init), states: states, levels: levels, predictions: predictions)
     }
 
     /// Runs DDPM ancestral sampling with this mixture's exact model for `steps` inference steps from
@@ -64,16 +76,21 @@ extension GaussianMixture {
         let model = try denoiser(predictionType: config.predictionType, alphasCumprod: scheduler.alphasCumprod)
         _ = try points(of: start, key: "start")
         var states = [start]
+        var predictions: [Tensor?] = []
         var x = start
         for t in scheduler.timesteps {
-            x = try scheduler.step(modelOutput: model(x, timestep: t), timestep: t, sample: x, generator: generator)
-                .prevSample
+            let output = try scheduler.step(modelOutput: model(x, timestep: t), timestep: t, sample: x, generator: generator)
+            x = output.prevSample
             states.append(x)
+            predictions.append(output.predOriginalSample)
         }
+        var levels: [NoiseLevel] = []
+        for t in scheduler.timesteps { levels.append(try model.noiseLevel(timestep: t)) }
         // DDPM's last step goes to ᾱ = 1 (diffusers' `one`).
+        levels.append(NoiseLevel(uncheckedAlpha: 1, sigma: 0))
         return SamplingRun(
-            start: start, startLevel: try model.noiseLevel(timestep: scheduler.timesteps[0]),
-            endLevel: NoiseLevel(uncheckedAlpha: 1, sigma: 0), timesteps: scheduler.timesteps.map(Double.init), states: states)
+            start: start, startLevel: levels[0], endLevel: levels[levels.count - 1],
+            timesteps: scheduler.timesteps.map(Double.init), states: states, levels: levels, predictions: predictions)
     }
 }
 
@@ -190,16 +207,21 @@ extension GaussianMixture {
             ? start : Tensor(uncheckedShape: start.shape, scalars: start.scalars.map { $0 * initNoiseSigma })
         var states = [initial]
         states.reserveCapacity(timesteps.count + 1)
+        var predictions: [Tensor?] = []
+        predictions.reserveCapacity(timesteps.count)
         var x = initial
         for (i, t) in timesteps.enumerated() {
             let input = try scheduler.scaleModelInput(x, timestep: t)
             var output = try predict(target, sample: input, level: modelLevels?[i] ?? levels[i])
             if negatedOutput { output = Tensor(uncheckedShape: output.shape, scalars: output.scalars.map { -$0 }) }
-            x = try scheduler.step(modelOutput: output, timestep: t, sample: x, generator: generator).prevSample
+            let stepped = try scheduler.step(modelOutput: output, timestep: t, sample: x, generator: generator)
+            x = stepped.prevSample
             states.append(x)
+            predictions.append(stepped.predOriginalSample)
         }
         return SamplingRun(
-            start: initial, startLevel: levels[0], endLevel: levels[timesteps.count], timesteps: timesteps, states: states)
+            start: initial, startLevel: levels[0], endLevel: levels[timesteps.count], timesteps: timesteps, states: states,
+            levels: levels, predictions: predictions)
     }
 
     /// What the exact model returns for `scheduler`: its `prediction_type` (the flow velocity for flow

@@ -102,7 +102,7 @@ public struct DirectiveContext: Sendable {
 /// Parses and runs scheduler directives against DiffusionSchedulers.
 public enum DirectiveRunner {
     /// The directive kinds this version understands.
-    static let kinds = ["plot", "table", "value", "define", "experiment", "trajectory"]
+    static let kinds = ["plot", "table", "value", "define", "experiment", "trajectory", "density"]
     /// Keys every directive accepts.
     static let commonKeys = ["id", "rtol", "atol", "allow_nonfinite"]
 
@@ -183,6 +183,16 @@ public enum DirectiveRunner {
                 output = .plot(plot)
                 records = experimentRecords
                 experiment = results
+            }
+        case "trajectory" where map.node("samplers") != nil:
+            if let (plot, pathRecords) = SamplerPathDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
+                output = .plot(plot)
+                records = pathRecords
+            }
+        case "density":
+            if let (plot, densityRecords) = DensityDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
+                output = .plot(plot)
+                records = densityRecords
             }
         case "trajectory":
             if let plot = TrajectoryDirective.run(map, id: figureID, diagnostics: &diagnostics) {

@@ -19,7 +19,9 @@ enum TrajectoryDirective {
     static let keys = ["title", "caption", "data", "paths", "steps", "seed", "beta_min", "beta_max", "t_end", "show"]
 
     static func run(_ map: YAMLMap, id: String, diagnostics: inout [Diagnostic]) -> PlotFigure? {
-        map.checkKeys(keys + DirectiveRunner.commonKeys, context: "'scheduler trajectory'", into: &diagnostics)
+        // 'samplers' is listed so that a stray scheduler key's note points to where schedulers go
+        // (a trajectory with samplers is a SamplerPathDirective).
+        map.checkKeys(keys + ["samplers"] + DirectiveRunner.commonKeys, context: "'scheduler trajectory'", into: &diagnostics)
         let paths = map.int("paths", into: &diagnostics) ?? 6
         let steps = map.int("steps", into: &diagnostics) ?? 500
         let seed = map.int("seed", into: &diagnostics) ?? 0

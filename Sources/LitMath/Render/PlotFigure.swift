@@ -22,18 +22,26 @@ public struct PlotFigure: Sendable, Codable {
         /// The legend text when several series share a style: only series with one appear in the
         /// legend. Nil with a nil style means the series' own label.
         public var legendLabel: String? = nil
+        /// Drawn as bars centred on each x, from zero to y, as wide as the spacing of the x values
+        /// (a histogram with equal bins), instead of a line.
+        public var bars: Bool = false
+        /// The panel of a figure of small multiples (an index into `PlotFigure.panelTitles`).
+        public var panel: Int? = nil
 
-        public init(label: String, x: [Double], y: [Double], markers: Bool = false, style: Int? = nil, legendLabel: String? = nil) {
+        public init(label: String, x: [Double], y: [Double], markers: Bool = false, style: Int? = nil, legendLabel: String? = nil,
+                    bars: Bool = false, panel: Int? = nil) {
             self.label = label
             self.x = x
             self.y = y
             self.markers = markers
             self.style = style
             self.legendLabel = legendLabel
+            self.bars = bars
+            self.panel = panel
         }
 
         private enum CodingKeys: String, CodingKey {
-            case label, x, y, markers, style, legendLabel
+            case label, x, y, markers, style, legendLabel, bars, panel
         }
 
         // The values are coded as the base64 of their little-endian IEEE bits, not as decimal
@@ -46,6 +54,8 @@ public struct PlotFigure: Sendable, Codable {
             try container.encode(markers, forKey: .markers)
             try container.encodeIfPresent(style, forKey: .style)
             try container.encodeIfPresent(legendLabel, forKey: .legendLabel)
+            if bars { try container.encode(bars, forKey: .bars) }
+            try container.encodeIfPresent(panel, forKey: .panel)
         }
 
         public init(from decoder: any Decoder) throws {
@@ -56,6 +66,8 @@ public struct PlotFigure: Sendable, Codable {
             markers = try container.decode(Bool.self, forKey: .markers)
             style = try container.decodeIfPresent(Int.self, forKey: .style)
             legendLabel = try container.decodeIfPresent(String.self, forKey: .legendLabel)
+            bars = try container.decodeIfPresent(Bool.self, forKey: .bars) ?? false
+            panel = try container.decodeIfPresent(Int.self, forKey: .panel)
         }
 
         static func pack(_ values: [Double]) -> String {
@@ -97,4 +109,7 @@ public struct PlotFigure: Sendable, Codable {
     public var dataXName: String = "t"
     /// A table shown under the plot (an experiment's numbers).
     public var companionTable: TableFigure? = nil
+    /// The titles of the panels of small multiples, side by side with shared axes; each series
+    /// names its panel. Nil (or one title) draws one plot.
+    public var panelTitles: [String]? = nil
 }

@@ -17,17 +17,14 @@ enum SVGPlotRenderer {
 
     /// `inline` typesets label text holding formula placeholders (axis labels with math).
     static func render(_ plot: PlotFigure, inline: (String) -> HTMLNode = { .text($0) }) -> HTMLNode {
+        if let titles = plot.panelTitles, titles.count > 1 { return renderPanels(plot, titles: titles, inline: inline) }
         let xs = plot.series.flatMap(\.x), ys = plot.series.flatMap(\.y)
         let xAxis = Axis(values: xs, scale: plot.xScale, nice: false)
         let yAxis = Axis(values: ys, scale: plot.yScale, nice: true)
         let plotWidth = width - left - right
         let legendTop = plotTop + plotHeight + 58
-        // Series sharing a style appear once in the legend, under their legend label.
-        let legendEntries: [(label: String, colour: Int)] = plot.series.enumerated().compactMap { index, series in
-            if series.style != nil { return series.legendLabel.map { ($0, series.style! % palette.count) } }
-            return (series.label, index % palette.count)
-        }
-        let legendRows = legendLayout(legendEntries.map(\.label), maxWidth: width - left - right)
+        let entries = legendEntries(plot.series)
+        let legendRows = legendLayout(entries.map(\.label), maxWidth: width - left - right)
         let height = legendTop + Double(legendRows.count) * 20 + 8
 
         func px(_ x: Double) -> Double { left + (plot.xDescending ? 1 - xAxis.fraction(x) : xAxis.fraction(x)) * plotWidth }
@@ -41,24 +38,7 @@ enum SVGPlotRenderer {
                          text: "Line plot of \(Self.plainLabel(plot.yLabel)) (\(plot.yScale.rawValue) scale) against \(Self.plainLabel(plot.xLabel)) for \(plot.series.count) series: \(names)."))
 
         // Grid and ticks.
-        var grid: [HTMLNode] = []
-        var labels: [HTMLNode] = []
-        for tick in yAxis.ticks {
-            let y = fmt(py(tick.value))
-            grid.append(.void("line", [("x1", fmt(left)), ("x2", fmt(left + plotWidth)), ("y1", y), ("y2", y),
-                                       ("class", tick.label == nil ? "lm-grid lm-minor" : "lm-grid")]))
-            if let label = tick.label {
-                labels.append(.el("text", [("x", fmt(left - 8)), ("y", y), ("class", "lm-tick"), ("text-anchor", "end"), ("dominant-baseline", "middle")], text: label))
-            }
-        }
-        for tick in xAxis.ticks {
-            let x = fmt(px(tick.value))
-            grid.append(.void("line", [("x1", x), ("x2", x), ("y1", fmt(plotTop)), ("y2", fmt(plotTop + plotHeight)),
-                                       ("class", tick.label == nil ? "lm-grid lm-minor" : "lm-grid")]))
-            if let label = tick.label {
-                labels.append(.el("text", [("x", x), ("y", fmt(plotTop + plotHeight + 18)), ("class", "lm-tick"), ("text-anchor", "middle")], text: label))
-            }
-        }
+        let (grid, labels) = gridAndTicks(xAxis: xAxis, yAxis: yAxis, px: px, py: py, left: left, top: plotTop, width: plotWidth, height: plotHeight)
         nodes.append(.el("g", [("class", "lm-grid-lines"), ("aria-hidden", "true")], grid))
         nodes.append(.void("rect", [("x", fmt(left)), ("y", fmt(plotTop)), ("width", fmt(plotWidth)), ("height", fmt(plotHeight)), ("class", "lm-frame")]))
         nodes.append(.el("g", [("class", "lm-ticks"), ("aria-hidden", "true")], labels))
@@ -89,8 +69,77 @@ if let math = plot.yLabelMath {
         nodes.append(.el("clipPath", [("id", clipID)], [
             .void("rect", [("x", fmt(left)), ("y", fmt(plotTop)), ("width", fmt(plotWidth)), ("height", fmt(plotHeight))]),
         ]))
+        let paths = seriesNodes(Array(plot.series.enumerated()), xAxis: xAxis, yAxis: yAxis, px: px, py: py)
+        nodes.append(.el("g", [("clip-path", "url(#\(clipID))")], paths))
+
+        // Legend, below the axes, wrapped into rows.
+        nodes.append(legend(entries, rows: legendRows, top: legendTop))
+
+        return .el("svg", [("xmlns", "http://www.w3.org/2000/svg"), ("viewBox", "0 0 \(fmt(width)) \(fmt(height))"),
+                           ("role", "img"), ("aria-labelledby", "\(titleID) \(descID)"), ("class", "lm-plot"), ("id", plot.id + "-svg")], nodes)
+    }
+
+    /// The legend's entries: series sharing a style appear once, under their legend label.
+    static func legendEntries(_ series: [PlotFigure.Series]) -> [(label: String, colour: Int)] {
+        series.enumerated().compactMap { index, series in
+            if series.style != nil { return series.legendLabel.map { ($0, series.style! % palette.count) } }
+            return (series.label, index % palette.count)
+        }
+    }
+
+    /// The legend laid out by ``legendLayout(_:maxWidth:)``, its first row at `top`.
+    static func legend(_ entries: [(label: String, colour: Int)], rows: [[(index: Int, x: Double)]], top: Double) -> HTMLNode {
+        var legend: [HTMLNode] = []
+        for (row, items) in rows.enumerated() {
+            let y = top + Double(row) * 20
+            for item in items {
+                let colour = entries[item.index].colour
+                var style = "stroke: var(--lm-s\(colour), \(palette[colour]))"
+                if !dashes[colour].isEmpty { style += "; stroke-dasharray: \(dashes[colour])" }
+                let x = left + item.x
+                legend.append(.void("line", [("x1", fmt(x)), ("x2", fmt(x + 24)), ("y1", fmt(y)), ("y2", fmt(y)), ("class", "lm-series lm-s\(colour)"), ("style", style)]))
+                legend.append(.el("text", [("x", fmt(x + 30)), ("y", fmt(y)), ("class", "lm-legend-label"), ("dominant-baseline", "middle")], text: entries[item.index].label))
+            }
+        }
+        return .el("g", [("class", "lm-legend")], legend)
+    }
+
+    /// The grid lines and tick labels of one plot area (`left`, `top`, `width`, `height`); the
+    /// labels of either axis can be left out (small multiples label only the outer panels).
+    static func gridAndTicks(xAxis: Axis, yAxis: Axis, px: (Double) -> Double, py: (Double) -> Double,
+                             left: Double, top: Double, width: Double, height: Double,
+                             xLabels: Bool = true, yLabels: Bool = true) -> (grid: [HTMLNode], labels: [HTMLNode]) {
+        var grid: [HTMLNode] = []
+        var labels: [HTMLNode] = []
+        for tick in yAxis.ticks {
+            let y = fmt(py(tick.value))
+            grid.append(.void("line", [("x1", fmt(left)), ("x2", fmt(left + width)), ("y1", y), ("y2", y),
+                                       ("class", tick.label == nil ? "lm-grid lm-minor" : "lm-grid")]))
+            if yLabels, let label = tick.label {
+                labels.append(.el("text", [("x", fmt(left - 8)), ("y", y), ("class", "lm-tick"), ("text-anchor", "end"), ("dominant-baseline", "middle")], text: label))
+            }
+        }
+        for tick in xAxis.ticks {
+            let x = fmt(px(tick.value))
+            grid.append(.void("line", [("x1", x), ("x2", x), ("y1", fmt(top)), ("y2", fmt(top + height)),
+                                       ("class", tick.label == nil ? "lm-grid lm-minor" : "lm-grid")]))
+            if xLabels, let label = tick.label {
+                labels.append(.el("text", [("x", x), ("y", fmt(top + height + 18)), ("class", "lm-tick"), ("text-anchor", "middle")], text: label))
+            }
+        }
+        return (grid, labels)
+    }
+
+    /// The paths (with markers) and bars of `series`, each with its index in the figure for its colour.
+    static func seriesNodes(_ series: [(offset: Int, element: PlotFigure.Series)], xAxis: Axis, yAxis: Axis,
+                            px: (Double) -> Double, py: (Double) -> Double) -> [HTMLNode] {
         var paths: [HTMLNode] = []
-        for (index, series) in plot.series.enumerated() {
+        for (index, series) in series {
+            let colour = (series.style ?? index) % palette.count
+            if series.bars {
+                paths.append(bars(series, colour: colour, xAxis: xAxis, yAxis: yAxis, px: px, py: py))
+                continue
+            }
             var d = ""
             var pen = false
             for (x, y) in zip(series.x, series.y) {
@@ -98,7 +147,6 @@ if let math = plot.yLabelMath {
                 d += (pen ? "L" : "M") + fmt(px(x)) + " " + fmt(py(y))
                 pen = true
             }
-            let colour = (series.style ?? index) % palette.count
             var style = "stroke: var(--lm-s\(colour), \(palette[colour]))"
             if !dashes[colour].isEmpty { style += "; stroke-dasharray: \(dashes[colour])" }
             if series.markers {
@@ -113,25 +161,22 @@ if let math = plot.yLabelMath {
                 .el("title", [], text: series.label),
             ]))
         }
-        nodes.append(.el("g", [("clip-path", "url(#\(clipID))")], paths))
+        return paths
+    }
 
-        // Legend, below the axes, wrapped into rows.
-        var legend: [HTMLNode] = []
-        for (row, items) in legendRows.enumerated() {
-            let y = legendTop + Double(row) * 20
-            for item in items {
-                let colour = legendEntries[item.index].colour
-                var style = "stroke: var(--lm-s\(colour), \(palette[colour]))"
-                if !dashes[colour].isEmpty { style += "; stroke-dasharray: \(dashes[colour])" }
-                let x = left + item.x
-                legend.append(.void("line", [("x1", fmt(x)), ("x2", fmt(x + 24)), ("y1", fmt(y)), ("y2", fmt(y)), ("class", "lm-series lm-s\(colour)"), ("style", style)]))
-                legend.append(.el("text", [("x", fmt(x + 30)), ("y", fmt(y)), ("class", "lm-legend-label"), ("dominant-baseline", "middle")], text: legendEntries[item.index].label))
-            }
+    /// A histogram: one rectangle per x, from the axis' zero (or its lower end) up to y, as wide as
+    /// the smallest spacing of the x values, translucent so a density curve drawn over it shows.
+    static func bars(_ series: PlotFigure.Series, colour: Int, xAxis: Axis, yAxis: Axis,
+                     px: (Double) -> Double, py: (Double) -> Double) -> HTMLNode {
+        let spacing = zip(series.x.dropFirst(), series.x).map { abs($0 - $1) }.filter { $0 > 0 }.min() ?? 1
+        let base = py(yAxis.contains(0) && yAxis.lower <= 0 ? 0 : yAxis.lower)
+        var rects: [HTMLNode] = [.el("title", [], text: series.label)]
+        for (x, y) in zip(series.x, series.y) where xAxis.contains(x) && yAxis.contains(y) && y > 0 {
+            let a = px(x - spacing / 2), b = px(x + spacing / 2), top = py(y)
+            rects.append(.void("rect", [("x", fmt(min(a, b))), ("y", fmt(min(top, base))), ("width", fmt(abs(b - a))), ("height", fmt(abs(base - top)))]))
         }
-        nodes.append(.el("g", [("class", "lm-legend")], legend))
-
-        return .el("svg", [("xmlns", "http://www.w3.org/2000/svg"), ("viewBox", "0 0 \(fmt(width)) \(fmt(height))"),
-                           ("role", "img"), ("aria-labelledby", "\(titleID) \(descID)"), ("class", "lm-plot"), ("id", plot.id + "-svg")], nodes)
+        let style = "stroke: var(--lm-s\(colour), \(palette[colour])); fill: var(--lm-s\(colour), \(palette[colour])); fill-opacity: 0.3"
+        return .el("g", [("class", "lm-series lm-bars lm-s\(colour)"), ("style", style)], rects)
     }
 
     /// A label for plain-text contexts (the SVG description): math delimiters dropped, TeX kept.
@@ -179,7 +224,9 @@ if let math = plot.yLabelMath {
         var scale: PlotFigure.Scale
         var ticks: [Tick] = []
 
-        init(values: [Double], scale: PlotFigure.Scale, nice: Bool) {
+        /// `divisions` is about how many steps between labelled ticks a linear axis gets (fewer
+        /// for the narrow panels of small multiples, whose labels would otherwise touch).
+        init(values: [Double], scale: PlotFigure.Scale, nice: Bool, divisions: Double = 5) {
             self.scale = scale
             let usable = values.filter { $0.isFinite && (scale == .linear || $0 > 0) }
             var lo = usable.min() ?? 0, hi = usable.max() ?? 1
@@ -188,7 +235,7 @@ if let math = plot.yLabelMath {
                 if lo == hi { lo -= 1; hi += 1 }
                 // Whole-number data (timesteps, step indices) gets whole-number ticks: no "2.5" steps.
                 let whole = !usable.isEmpty && usable.allSatisfy(NumberFormat.isWhole)
-                let step = whole ? max(1, Self.niceStep((hi - lo) / 5)) : Self.niceStep((hi - lo) / 5)
+                let step = whole ? max(1, Self.niceStep((hi - lo) / divisions)) : Self.niceStep((hi - lo) / divisions)
                 if nice {
                     lo = (lo / step).rounded(.down) * step
                     hi = (hi / step).rounded(.up) * step

@@ -74,6 +74,8 @@ figcaption, caption { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; colo
 .lm-plot .lm-minor { stroke-dasharray: 2 3; }
 .lm-plot .lm-frame { fill: none; stroke: var(--lm-muted); stroke-width: 1; }
 .lm-plot .lm-series { fill: none; stroke-width: 2.2; stroke-linejoin: round; stroke-linecap: round; }
+.lm-plot .lm-bars { stroke-width: 1; }
+.lm-plot .lm-panel-title { font-weight: 600; }
 .lm-table-scroll { overflow-x: auto; }
 /* A scroll container must also be the containing block of what it scrolls: KaTeX's hidden
    MathML is absolutely positioned, and without this it escapes the container and widens the
