@@ -88,13 +88,19 @@ struct BrowserTests {
         let linear = try NoiseSchedule(betaSchedule: .linear)
         let scaled = try NoiseSchedule(betaStart: 0.00085, betaEnd: 0.012, betaSchedule: .scaledLinear)
         let cosine = try NoiseSchedule(betaSchedule: .squaredcosCapV2)
-        let format = NumberFormat(digits: 4)
-        func text(_ v: Float) -> String { format.html(Double(v)).rendered.replacingOccurrences(of: "<sup>", with: "").replacingOccurrences(of: "</sup>", with: "") }
-        #expect(rows.map { $0.first } == ["0", "100", "250", "500", "750", "999"])
+        // One notation per column, chosen from the column's whole range (NumberFormat.forColumn).
+        let timesteps = [0, 100, 250, 500, 750, 999]
+        let columns: [[Float]] = [linear.betas, linear.alphasCumprod, scaled.alphasCumprod, cosine.alphasCumprod]
+        let formats = columns.map { column in NumberFormat(digits: 4).forColumn(timesteps.map { Double(column[$0]) }) }
+        func text(_ v: Float, _ format: NumberFormat) -> String {
+            format.html(Double(v)).rendered.replacingOccurrences(of: "<sup>", with: "").replacingOccurrences(of: "</sup>", with: "")
+        }
+        #expect(rows.map { $0.first } == timesteps.map(String.init))
         for row in rows {
             let t = try #require(Int(row[0]))
-            #expect(row == [row[0], text(linear.betas[t]), text(linear.alphasCumprod[t]), text(scaled.alphasCumprod[t]), text(cosine.alphasCumprod[t])])
+            #expect(row == [row[0]] + zip(columns, formats).map { text($0[t], $1) })
         }
-        #expect(rows.last?[2] == "4.036 × 10−5")
+        #expect(rows.last?[2] == "0.00004036", "ᾱ of the linear schedule stays in fixed notation beside its other values")
+        #expect(rows.last?[4] == "2.429 × 10−9", "the cosine column, down to 2e-9, is scientific throughout")
     }
 }
