@@ -174,7 +174,7 @@ public struct InlineValue: Sendable {
                 guard let node = try Yams.compose(yaml: "{" + inner + "}"), let map = YAMLMap(node, place: place) else {
                     return fail("expected configuration like DDPM(beta_schedule: linear)", at: open)
                 }
-                map.checkKeys([], alsoAllowed: SchedulerKeys.isConfigurationKey, context: "an inline value's configuration", into: &diagnostics)
+                map.checkKeys([], alsoAllowed: SchedulerKeys.isSpecKey, context: "an inline value's configuration", into: &diagnostics)
                 spec = SchedulerSpec.read(map, reserved: [], over: spec, context: context, into: &diagnostics)
             } catch {
                 let (message, _, column) = YAMLErrors.describe(error)

@@ -17,7 +17,7 @@ enum PlotDirective {
 
     static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> PlotFigure? {
         let plotOwn = Set(keys + DirectiveRunner.commonKeys).subtracting(["scheduler"])
-        map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler plot'", into: &diagnostics)
+        map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isSpecKey, context: "'scheduler plot'", into: &diagnostics)
         let base = SchedulerSpec.read(map, reserved: plotOwn, over: nil, context: context, into: &diagnostics)
         let title = map.string("title", into: &diagnostics)
         let caption = map.string("caption", into: &diagnostics)
@@ -43,7 +43,7 @@ enum PlotDirective {
                     diagnostics.append(.error("directive.type", "each entry of 'series' must be a mapping such as {label: linear, beta_schedule: linear}", at: map.location(of: item)))
                     continue
                 }
-                entry.checkKeys(seriesKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "a plot series", into: &diagnostics)
+                entry.checkKeys(seriesKeys, alsoAllowed: SchedulerKeys.isSpecKey, context: "a plot series", into: &diagnostics)
                 let spec = SchedulerSpec.read(entry, reserved: ["label", "markers"], over: base, context: context, into: &diagnostics)
                 let label = entry.string("label", into: &diagnostics) ?? "series \(n + 1)"
                 specs.append((label, spec, entry.bool("markers", into: &diagnostics) ?? markers))
