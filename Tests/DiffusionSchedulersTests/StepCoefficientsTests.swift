@@ -103,72 +103,121 @@ import Testing
     }
 
     /// diffusers' multistep update with the documented D₁ (and D₂), from the public coefficients,
-    /// in the kernel's operation order.
-    static func multistepUpdate(_ k: DPMSolverStepCoefficients, x: Float, d: [Float]) -> Float {
+    /// in the kernel's operation order, plus n·z for the SDE variants.
+    static func multistepUpdate(_ k: DPMSolverStepCoefficients, x: Float, d: [Float], z: Float?) -> Float {
         let base = k.sampleCoefficient * x + k.d0Coefficient * d[0]
+        let value: Float
         switch k.order {
-        case 1: return base
-        case 2: return base + k.d1Coefficient! * ((1.0 / k.r0!) * (d[0] - d[1]))
+        case 1: value = base
+        case 2: value = base + k.d1Coefficient! * ((1.0 / k.r0!) * (d[0] - d[1]))
         default:
             let d10 = (1.0 / k.r0!) * (d[0] - d[1]), d11 = (1.0 / k.r1!) * (d[1] - d[2])
             let difference = d10 - d11
-            return (base + k.d1Coefficient! * (d10 + (k.r0! / (k.r0! + k.r1!)) * difference))
+            value = (base + k.d1Coefficient! * (d10 + (k.r0! / (k.r0! + k.r1!)) * difference))
                 + k.d2Coefficient! * ((1.0 / (k.r0! + k.r1!)) * difference)
         }
+        return z.map { value + k.noiseCoefficient! * $0 } ?? value
     }
 
-    @Test(arguments: [2, 3])
-    func multistepStepIsItsCoefficients(order: Int) throws {
+    /// A DPM-Solver variant whose converted model output is the model output itself (x₀ for the
+    /// `++` algorithms with `sample` prediction, ε for `dpmsolver` with `epsilon`), so that the
+    /// test checks the update and not the conversion.
+    struct SolverCase: Sendable, CustomTestStringConvertible {
+        var order: Int
+        var algorithm: DPMSolverAlgorithmType
+        var solverType: DPMSolverType = .midpoint
+        var testDescription: String { "\(algorithm.rawValue) order \(order) \(solverType.rawValue)" }
+        var prediction: SolverPredictionType { algorithm.predictsData ? .sample : .epsilon }
+    }
+
+    @Test(arguments: [
+        SolverCase(order: 2, algorithm: .dpmsolverPlusPlus), SolverCase(order: 3, algorithm: .dpmsolverPlusPlus),
+        SolverCase(order: 2, algorithm: .dpmsolverPlusPlus, solverType: .heun),
+        SolverCase(order: 3, algorithm: .dpmsolver), SolverCase(order: 2, algorithm: .sdeDpmsolverPlusPlus),
+        SolverCase(order: 3, algorithm: .sdeDpmsolverPlusPlus), SolverCase(order: 2, algorithm: .sdeDpmsolver),
+    ])
+    func multistepStepIsItsCoefficients(_ c: SolverCase) throws {
         var config = DPMSolverMultistepSchedulerConfiguration()
-        config.solverOrder = order
-        config.predictionType = .sample  // D = the model output: the test isolates the update
+        config.solverOrder = c.order
+        config.algorithmType = c.algorithm
+        config.solverType = c.solverType
+        config.predictionType = c.prediction
+        // diffusers refuses a zero final sigma for the ε algorithms (λ would be −∞ at the end).
+        if !c.algorithm.predictsData { config.finalSigmasType = .sigmaMin }
         let scheduler = try DPMSolverMultistepScheduler(config: config)
         try scheduler.setTimesteps(10)
         let plan = try scheduler.stepPlan()
         // Warm-up and lower_order_final (fewer than 15 steps) lower the first and last orders.
-        let expectedOrders = order == 2 ? [1] + Array(repeating: 2, count: 8) + [1]
+        let expectedOrders = c.order == 2 ? [1] + Array(repeating: 2, count: 8) + [1]
             : [1, 2] + Array(repeating: 3, count: 6) + [2, 1]
         #expect(plan.map(\.order) == expectedOrders)
+        let stochastic = c.algorithm.isStochastic
+        let stepGenerator = TorchGenerator(seed: 3), noiseGenerator = TorchGenerator(seed: 3)
         var x = try Self.sample()
         var outputs: [[Float]] = []  // newest first
         for (i, k) in plan.enumerated() {
             #expect(k.h == k.lambdaT - k.lambdaS)
             #expect((k.r0 != nil) == (k.order >= 2) && (k.r1 != nil) == (k.order == 3))
+            #expect((k.noiseCoefficient != nil) == stochastic)
             let m = try Self.model(x, step: i)
             outputs.insert(m.scalars, at: 0)
-            let out = try scheduler.step(modelOutput: m, timestep: scheduler.timesteps[i], sample: x)
+            let out = try scheduler.step(
+                modelOutput: m, timestep: scheduler.timesteps[i], sample: x, generator: stochastic ? stepGenerator : nil)
+            let z = stochastic ? noiseGenerator.randn(count: x.count) : []
             let expected = (0..<x.count).map { j in
-                Self.multistepUpdate(k, x: x.scalars[j], d: outputs.prefix(k.order).map { $0[j] })
+                Self.multistepUpdate(
+                    k, x: x.scalars[j], d: outputs.prefix(k.order).map { $0[j] }, z: stochastic ? z[j] : nil)
             }
             #expect(Self.bits(out.prevSample.scalars) == Self.bits(expected))
             x = out.prevSample
         }
     }
 
-    @Test(arguments: [2, 3])
-    func singlestepStepIsItsCoefficients(order: Int) throws {
+    @Test(arguments: [
+        SolverCase(order: 2, algorithm: .dpmsolverPlusPlus), SolverCase(order: 3, algorithm: .dpmsolverPlusPlus),
+        SolverCase(order: 3, algorithm: .dpmsolverPlusPlus, solverType: .heun), SolverCase(order: 2, algorithm: .dpmsolver),
+        SolverCase(order: 3, algorithm: .sdeDpmsolverPlusPlus),
+    ])
+    func singlestepStepIsItsCoefficients(_ c: SolverCase) throws {
         var config = DPMSolverSinglestepSchedulerConfiguration()
-        config.solverOrder = order
-        config.predictionType = .sample
+        config.solverOrder = c.order
+        config.algorithmType = c.algorithm
+        config.solverType = c.solverType
+        config.predictionType = c.prediction
+        // diffusers refuses a zero final sigma for the ε algorithms (λ would be −∞ at the end).
+        if !c.algorithm.predictsData { config.finalSigmasType = .sigmaMin }
         let scheduler = try DPMSolverSinglestepScheduler(config: config)
         try scheduler.setTimesteps(10)
         let plan = try scheduler.stepPlan()
         #expect(plan.map(\.order) == scheduler.orderList)
+        let stochastic = c.algorithm.isStochastic
+        let stepGenerator = TorchGenerator(seed: 9), noiseGenerator = TorchGenerator(seed: 9)
         var x = try Self.sample()
         var samples: [[Float]] = [], outputs: [[Float]] = []  // by step
         for (i, k) in plan.enumerated() {
             let m = try Self.model(x, step: i)
             samples.append(x.scalars)
             outputs.append(m.scalars)
-            let out = try scheduler.step(modelOutput: m, timestep: scheduler.timesteps[i], sample: x)
+            let out = try scheduler.step(
+                modelOutput: m, timestep: scheduler.timesteps[i], sample: x, generator: stochastic ? stepGenerator : nil)
+            let z = stochastic ? noiseGenerator.randn(count: x.count) : []
             // The update starts at the block's anchor, step i − order + 1.
             let anchor = i - k.order + 1
             #expect(k.sigmaS == scheduler.sigmas[anchor] && k.sigmaT == scheduler.sigmas[i + 1])
             let expected = (0..<x.count).map { j -> Float in
                 let start = samples[anchor][j], first = outputs[anchor][j], current = outputs[i][j]
                 let base = k.sampleCoefficient * start + k.d0Coefficient * first
-                guard k.order > 1 else { return base }
-                return base + k.d1Coefficient! * ((1.0 / k.r0!) * (current - first))
+                var value = base
+                if k.order == 3, let c2 = k.d2Coefficient {
+                    // Third-order heun: D₁ and D₂ from the block's three outputs.
+                    let earlier = (1.0 / k.r1!) * (outputs[i - 1][j] - first), later = (1.0 / k.r0!) * (current - first)
+                    let d1 = (k.r0! * earlier - k.r1! * later) / (k.r0! - k.r1!)
+                    let d2 = (2.0 * (later - earlier)) / (k.r0! - k.r1!)
+                    value = (base + k.d1Coefficient! * d1) + c2 * d2
+                } else if k.order > 1 {
+                    value = base + k.d1Coefficient! * ((1.0 / k.r0!) * (current - first))
+                }
+                return stochastic ? value + k.noiseCoefficient! * z[j] : value
             }
             #expect(Self.bits(out.prevSample.scalars) == Self.bits(expected))
             x = out.prevSample
