@@ -167,6 +167,27 @@ struct StepDirectiveTests {
         #expect(page.inlineValues.first?.computed == Double(scheduler.finalAlphaCumprod))
     }
 
+    @Test("An eta that a define carries into an experiment is an error at the define's key, not ignored")
+    func etaInExperiment() {
+        let text = """
+        ```scheduler define
+        name: noisy
+        scheduler: DDIM
+        eta: 1
+        ```
+
+        ```scheduler experiment
+        data: {means: [-0.5, 0.6], std: [0.15, 0.2]}
+        samplers: [{scheduler: noisy}]
+        steps: [5]
+        samples: 8
+        ```
+        """
+        let (_, diagnostics) = PageParser.parse(text: text, sourcePath: "e.md", displayPath: "content/e.md")
+        #expect(diagnostics.first?.description.hasPrefix(
+            "content/e.md:4:1: error: 'eta' is not used by 'scheduler experiment'") == true, "\(diagnostics)")
+    }
+
     @Test("Misused step quantities and arguments are errors that say why", arguments: [
         ("y: step_h\nscheduler: DDIM\nnum_inference_steps: 5",
          "quantity 'step_h' needs a DPM-Solver scheduler (DPMSolverMultistep or DPMSolverSinglestep); 'DDIM' has no λ steps"),
