@@ -224,6 +224,60 @@ import Testing
         }
     }
 
+    @Test(arguments: [(2, UniPCSolverType.bh2), (3, .bh2), (2, .bh1)])
+    func uniPCStepIsItsCoefficients(order: Int, solverType: UniPCSolverType) throws {
+        var config = UniPCMultistepSchedulerConfiguration()
+        config.solverOrder = order
+        config.solverType = solverType
+        config.predictionType = .sample  // x₀ = the model output: the test isolates the update
+        config.finalSigmasType = .sigmaMin  // bh1 at a final σ of 0 is NaN, as in diffusers
+        let scheduler = try UniPCMultistepScheduler(config: config)
+        try scheduler.setTimesteps(10)
+        let plan = try scheduler.stepPlan()
+        #expect(plan.first?.corrector == nil && plan.dropFirst().allSatisfy { $0.corrector != nil })
+        let expectedOrders = order == 2 ? [1] + Array(repeating: 2, count: 8) + [1]
+            : [1, 2] + Array(repeating: 3, count: 6) + [2, 1]
+        #expect(plan.map(\.predictor.order) == expectedOrders)
+        var x = try Self.sample()
+        var last: [Float] = []
+        var outputs: [[Float]] = []  // earlier predictions, newest first
+        for (i, k) in plan.enumerated() {
+            #expect(k.predictor.h == k.predictor.lambdaT - k.predictor.lambdaS)
+            let m = try Self.model(x, step: i)
+            let out = try scheduler.step(modelOutput: m, timestep: scheduler.timesteps[i], sample: x)
+            // The corrected start of each element (diffusers keeps it as `last_sample`).
+            var starts: [Float] = []
+            let expected = (0..<x.count).map { j -> Float in
+                let value = m.scalars[j]
+                var start = x.scalars[j]
+                if let c = k.corrector {
+                    let m0 = outputs[0][j]
+                    var inner: Float
+                    if c.order == 1 {
+                        inner = c.rho[0] * (value - m0) + 0
+                    } else {
+                        var sum = c.rho[0] * ((outputs[1][j] - m0) / c.r[0])
+                        for n in 1..<(c.order - 1) { sum = sum + c.rho[n] * ((outputs[n + 1][j] - m0) / c.r[n]) }
+                        inner = sum + c.rho[c.order - 1] * (value - m0)
+                    }
+                    start = (c.sampleCoefficient * last[j] + c.d0Coefficient * m0) + c.sumCoefficient * inner
+                }
+                starts.append(start)
+                let p = k.predictor
+                let base = p.sampleCoefficient * start + p.d0Coefficient * value
+                // diffusers subtracts (α_t·B(h))·0 at order 1; −c is α_t·B(h) in the x₀ form.
+                guard p.order > 1 else { return base - (-p.sumCoefficient) * 0 }
+                var sum = p.rho[0] * ((outputs[0][j] - value) / p.r[0])
+                for n in 1..<(p.order - 1) { sum = sum + p.rho[n] * ((outputs[n][j] - value) / p.r[n]) }
+                return base + p.sumCoefficient * sum
+            }
+            #expect(Self.bits(out.prevSample.scalars) == Self.bits(expected), "step \(i)")
+            last = starts
+            outputs.insert(m.scalars, at: 0)
+            x = out.prevSample
+        }
+    }
+
     @Test(arguments: [0.0, 1.0])
     func eulerStepIsItsCoefficients(sChurn: Double) throws {
         let scheduler = try EulerDiscreteScheduler()
