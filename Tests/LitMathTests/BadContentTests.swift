@@ -149,7 +149,7 @@ struct BadContentTests {
              expected: "content/x.md:5:1: error: invalid YAML"),
         Case(name: "a step quantity on a scheduler without it",
              files: ["x.md": "# X\n\n```scheduler plot\ny: step_h\nscheduler: DDIM\nnum_inference_steps: 5\n```\n"],
-             expected: "content/x.md:4:1: error: quantity 'step_h' needs a DPM-Solver scheduler (DPMSolverMultistep or DPMSolverSinglestep); 'DDIM' has no λ steps"),
+             expected: "content/x.md:4:1: error: quantity 'step_h' needs a DPM-Solver or UniPC scheduler (DPMSolverMultistep, DPMSolverSinglestep, UniPCMultistep); 'DDIM' has no λ steps"),
         Case(name: "a negative eta",
              files: ["x.md": "# X\n\n```scheduler plot\ny: ddim_sigma\nscheduler: DDIM\nnum_inference_steps: 5\neta: -1\n```\n"],
              expected: "content/x.md:7:1: error: eta must be a finite number ≥ 0, not -1.0"),

@@ -121,6 +121,7 @@ struct StepDirectiveTests {
         series:
           - {label: multistep, scheduler: DPMSolverMultistep}
           - {label: singlestep, scheduler: DPMSolverSinglestep}
+          - {label: UniPC, scheduler: UniPCMultistep}
         ```
         """)
         let multistep = try DPMSolverMultistepScheduler()
@@ -129,6 +130,9 @@ struct StepDirectiveTests {
         try singlestep.setTimesteps(8)
         #expect(records[0].values == (try multistep.stepPlan()).map { Double($0.h) })
         #expect(records[1].values == (try singlestep.stepPlan()).map { Double($0.h) })
+        let uniPC = try UniPCMultistepScheduler()
+        try uniPC.setTimesteps(8)
+        #expect(records[2].values == (try uniPC.stepPlan()).map { Double($0.predictor.h) })
         #expect(records[0].values != records[1].values)
         // The last step ends at σ = 0 (final_sigmas_type zero), where λ is +∞: so is h, as in diffusers.
         #expect(records[0].values.last == .infinity && records[1].values.last == .infinity)
@@ -190,12 +194,14 @@ struct StepDirectiveTests {
 
     @Test("Misused step quantities and arguments are errors that say why", arguments: [
         ("y: step_h\nscheduler: DDIM\nnum_inference_steps: 5",
-         "quantity 'step_h' needs a DPM-Solver scheduler (DPMSolverMultistep or DPMSolverSinglestep); 'DDIM' has no λ steps"),
+         "quantity 'step_h' needs a DPM-Solver or UniPC scheduler (DPMSolverMultistep, DPMSolverSinglestep, UniPCMultistep); 'DDIM' has no λ steps"),
         ("y: ddim_sigma\nscheduler: DDIM\nnum_inference_steps: 5\neta: -0.5", "eta must be a finite number ≥ 0, not -0.5"),
         ("y: timesteps\nscheduler: DPMSolverMultistep\nnum_inference_steps: 5\neta: 1",
          "'eta' is an argument of the step of a DDIM scheduler; 'DPMSolverMultistep' does not take it"),
         ("y: ddim_sigma\nscheduler: DDIM\nnum_inference_steps: 5\neta: much", "'eta' must be a number"),
         ("y: ddim_sigmaa\nscheduler: DDIM\nnum_inference_steps: 5", "unknown quantity 'ddim_sigmaa'"),
+        ("y: step_r0\nscheduler: UniPCMultistep\nnum_inference_steps: 5",
+         "quantity 'step_r0' needs a DPM-Solver scheduler (DPMSolverMultistep or DPMSolverSinglestep); 'UniPCMultistep' has no DPM-Solver update"),
         ("y: dt\nscheduler: DDPM\nnum_inference_steps: 5", "quantity 'dt' needs an EulerDiscrete scheduler; 'DDPM' has no Euler σ steps"),
     ])
     func errors(_ body: String, _ message: String) {

@@ -46,17 +46,17 @@ enum ScheduleQuantity: String, Sendable, CaseIterable {
     case posteriorVariance = "posterior_variance"
     /// DDPM: what `_get_variance` returns for the configured `variance_type`.
     case ddpmVariance = "ddpm_variance"
-    /// DPM-Solver: λ where the update starts (`lambda_s0`, or the singlestep anchor's).
+    /// DPM-Solver, UniPC: λ where the update starts (`lambda_s0`, the singlestep anchor's, UniPC's predictor's).
     case lambdaS = "lambda_s"
-    /// DPM-Solver: λ where it ends (`lambda_t`).
+    /// DPM-Solver, UniPC: λ where it ends (`lambda_t`).
     case lambdaT = "lambda_t"
-    /// DPM-Solver: h = λ_t − λ_s.
+    /// DPM-Solver, UniPC: h = λ_t − λ_s.
     case stepH = "step_h"
     /// DPM-Solver: r₀ = h₀/h (NaN where the order does not use it).
     case stepR0 = "step_r0"
     /// DPM-Solver: r₁ = h₁/h (NaN where the order does not use it).
     case stepR1 = "step_r1"
-    /// DPM-Solver: the order the step's update takes.
+    /// DPM-Solver, UniPC: the order the step's update (UniPC: its predictor) takes.
     case solverOrderUsed = "solver_order_used"
     /// DPM-Solver: weight of the sample x_s.
     case coeffSample = "coeff_sample"

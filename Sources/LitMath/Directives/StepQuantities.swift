@@ -6,7 +6,7 @@ import DiffusionSchedulers
 enum StepQuantities {
     /// The scheduler classes a step quantity exists for.
     enum Family: Equatable {
-        case ddim, ddpm, ddimOrDDPM, dpmSolver, euler
+        case ddim, ddpm, ddimOrDDPM, dpmSolver, lambdaSteps, euler
 
         /// How an error names the scheduler a quantity needs.
         var needs: String {
@@ -15,6 +15,7 @@ enum StepQuantities {
             case .ddpm: "a DDPM scheduler"
             case .ddimOrDDPM: "a DDIM or DDPM scheduler"
             case .dpmSolver: "a DPM-Solver scheduler (DPMSolverMultistep or DPMSolverSinglestep)"
+            case .lambdaSteps: "a DPM-Solver or UniPC scheduler (DPMSolverMultistep, DPMSolverSinglestep, UniPCMultistep)"
             case .euler: "an EulerDiscrete scheduler"
             }
         }
@@ -25,7 +26,8 @@ enum StepQuantities {
             case .ddim: "no DDIM update"
             case .ddpm: "no DDPM posterior"
             case .ddimOrDDPM: "no x̂₀-form DDPM/DDIM update"
-            case .dpmSolver: "no λ steps"
+            case .dpmSolver: "no DPM-Solver update"
+            case .lambdaSteps: "no λ steps"
             case .euler: "no Euler σ steps"
             }
         }
@@ -40,7 +42,8 @@ enum StepQuantities {
         case .finalAlphaCumprod, .ddimVariance, .ddimSigma, .coeffDirection, .coeffEps: .ddim
         case .posteriorVariance, .ddpmVariance: .ddpm
         case .prevTimesteps, .alphaCumprodT, .alphaCumprodPrev, .coeffX0, .coeffXt, .noiseStd: .ddimOrDDPM
-        case .lambdaS, .lambdaT, .stepH, .stepR0, .stepR1, .solverOrderUsed, .coeffSample, .coeffD0, .coeffD1, .coeffD2, .coeffNoise: .dpmSolver
+        case .lambdaS, .lambdaT, .stepH, .solverOrderUsed: .lambdaSteps
+        case .stepR0, .stepR1, .coeffSample, .coeffD0, .coeffD1, .coeffD2, .coeffNoise: .dpmSolver
         case .dt, .gamma, .sigmaHat: .euler
         default: nil
         }
@@ -51,7 +54,8 @@ enum StepQuantities {
         switch scheduler {
         case is DDIMScheduler: [.ddim, .ddimOrDDPM]
         case is DDPMScheduler: [.ddpm, .ddimOrDDPM]
-        case is DPMSolverMultistepScheduler, is DPMSolverSinglestepScheduler: [.dpmSolver]
+        case is DPMSolverMultistepScheduler, is DPMSolverSinglestepScheduler: [.dpmSolver, .lambdaSteps]
+        case is UniPCMultistepScheduler: [.lambdaSteps]
         case is EulerDiscreteScheduler: [.euler]
         default: []
         }
@@ -92,6 +96,9 @@ enum StepQuantities {
                 return .success(try solver.stepPlan().map { dpmSolverValue(quantity, $0) })
             case let solver as DPMSolverSinglestepScheduler:
                 return .success(try solver.stepPlan().map { dpmSolverValue(quantity, $0) })
+            case let uniPC as UniPCMultistepScheduler:
+                // The predictor's λ step and order: the update that moves the sample to the next σ.
+                return .success(try uniPC.stepPlan().map { uniPCValue(quantity, $0.predictor) })
             case let euler as EulerDiscreteScheduler:
                 let plan = try euler.stepPlan(
                     sChurn: arguments["s_churn"] ?? 0, sTmin: arguments["s_tmin"] ?? 0,
@@ -151,6 +158,16 @@ enum StepQuantities {
         case .coeffD1: Double(k.d1Coefficient ?? 0)
         case .coeffD2: Double(k.d2Coefficient ?? 0)
         case .coeffNoise: Double(k.noiseCoefficient ?? 0)
+        default: .nan
+        }
+    }
+
+    private static func uniPCValue(_ quantity: ScheduleQuantity, _ k: UniPCUpdateCoefficients) -> Double {
+        switch quantity {
+        case .lambdaS: Double(k.lambdaS)
+        case .lambdaT: Double(k.lambdaT)
+        case .stepH: Double(k.h)
+        case .solverOrderUsed: Double(k.order)
         default: .nan
         }
     }
