@@ -171,6 +171,26 @@ struct StepDirectiveTests {
         #expect(page.inlineValues.first?.computed == Double(scheduler.finalAlphaCumprod))
     }
 
+    @Test("A value directive and an inline value take eta too")
+    func valueWithEta() throws {
+        let (page, diagnostics) = PageParser.parse(text: """
+        ```scheduler value
+        scheduler: DDIM
+        num_inference_steps: 10
+        eta: 1
+        quantity: ddim_sigma
+        t: 2
+        ```
+
+        At the second step {value}`DDIM(num_inference_steps: 10, eta: 0.5).ddim_sigma[1] = 0.1`.
+        """, sourcePath: "s.md", displayPath: "content/s.md")
+        #expect(!diagnostics.containsErrors, "\(diagnostics)")
+        let scheduler = try DDIMScheduler()
+        try scheduler.setTimesteps(10)
+        #expect(page.directives.first?.records.first?.values == [Double(try scheduler.stepPlan(eta: 1)[2].std)])
+        #expect(page.inlineValues.first?.computed == Double(try scheduler.stepPlan(eta: 0.5)[1].std))
+    }
+
     @Test("An eta that a define carries into an experiment is an error at the define's key, not ignored")
     func etaInExperiment() {
         let text = """
