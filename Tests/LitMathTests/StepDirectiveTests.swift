@@ -210,6 +210,11 @@ struct StepDirectiveTests {
         let (_, diagnostics) = PageParser.parse(text: text, sourcePath: "e.md", displayPath: "content/e.md")
         #expect(diagnostics.first?.description.hasPrefix(
             "content/e.md:4:1: error: 'eta' is not used by 'scheduler experiment'") == true, "\(diagnostics)")
+        // Written in the sampler itself, it is one unknown key, not two errors.
+        let (_, written) = PageParser.parse(
+            text: "```scheduler experiment\ndata: {means: [0], std: [1]}\nsamplers: [{scheduler: DDIM, eta: 1}]\nsteps: [5]\n```\n",
+            sourcePath: "e.md", displayPath: "content/e.md")
+        #expect(written.count == 1 && written.first?.message.hasPrefix("unknown key 'eta' in an experiment sampler") == true, "\(written)")
     }
 
     @Test("Misused step quantities and arguments are errors that say why", arguments: [
