@@ -62,9 +62,36 @@ public final class DDIMScheduler {
     /// `_get_variance(t, prev_t)`: (1 − ᾱ_prev)/(1 − ᾱₜ) · (1 − ᾱₜ/ᾱ_prev), formula 16's σₜ² at η = 1.
     public func variance(timestep: Int, prevTimestep: Int) throws(SchedulerError) -> Float {
         try InferenceTimesteps.validate(timestep, numTrainTimesteps: config.numTrainTimesteps)
-        let alphaProd = alphasCumprod[timestep]
-        let alphaProdPrev = try alphaProdPrevious(prevTimestep)
-        return ((1 - alphaProdPrev) / (1 - alphaProd)) * (1 - alphaProd / alphaProdPrev)
+        return DDIMStepCoefficients.variance(
+            alphaProd: alphasCumprod[timestep], alphaProdPrev: try alphaProdPrevious(prevTimestep))
+    }
+
+    /// The scalars `step(modelOutput:timestep:sample:eta:…)` uses at `timestep` with this η:
+    /// ᾱ_t, ᾱ_prev, `_get_variance`, σ_t(η) and the weights of x̂₀ and ε̂. Needs `setTimesteps`.
+    public func stepCoefficients(timestep t: Int, eta: Double = 0) throws(SchedulerError) -> DDIMStepCoefficients {
+        try InferenceTimesteps.validate(t, numTrainTimesteps: config.numTrainTimesteps)
+        try Self.validate(eta: eta)
+        let prevT = try previousTimestep(t)
+        return DDIMStepCoefficients(
+            timestep: t, prevTimestep: prevT, eta: eta, alphaProd: alphasCumprod[t],
+            alphaProdPrev: try alphaProdPrevious(prevT))
+    }
+
+    /// ``stepCoefficients(timestep:eta:)`` of every inference step, in sampling order (after `setTimesteps`).
+    public func stepPlan(eta: Double = 0) throws(SchedulerError) -> [DDIMStepCoefficients] {
+        guard numInferenceSteps != nil else {
+            throw SchedulerError(
+                key: "num_inference_steps", message: "number of inference steps is not set; call setTimesteps first")
+        }
+        var plan: [DDIMStepCoefficients] = []
+        for t in timesteps { plan.append(try stepCoefficients(timestep: t, eta: eta)) }
+        return plan
+    }
+
+    private static func validate(eta: Double) throws(SchedulerError) {
+        guard eta.isFinite, eta >= 0 else {
+            throw SchedulerError(key: "eta", message: "eta must be a finite number ≥ 0, not \(eta)")
+        }
     }
 
     /// `scale_model_input`: the identity for DDIM, kept so samplers can call it uniformly.
@@ -168,26 +195,20 @@ public final class DDIMScheduler {
         generator: TorchGenerator?, varianceNoise: Tensor?
     ) throws(SchedulerError) -> Plan {
         try InferenceTimesteps.validate(t, numTrainTimesteps: config.numTrainTimesteps)
-        guard eta.isFinite, eta >= 0 else {
-            throw SchedulerError(key: "eta", message: "eta must be a finite number ≥ 0, not \(eta)")
-        }
+        try Self.validate(eta: eta)
         guard modelOutput.shape == sample.shape else {
             throw SchedulerError(
                 key: "modelOutput", message: "modelOutput has shape \(modelOutput.shape) but sample has shape \(sample.shape)")
         }
-        let prevT = try previousTimestep(t)
-
-        let alphaProd = alphasCumprod[t]
-        let alphaProdPrev = try alphaProdPrevious(prevT)
-        let betaProd = 1 - alphaProd
+        // One source of truth: the step runs on the same scalars `stepCoefficients` shows.
+        let k = try stepCoefficients(timestep: t, eta: eta)
         let estimate = OriginalSampleEstimate(
-            prediction: config.predictionType, alphaProd: alphaProd, clipSample: config.clipSample,
+            prediction: config.predictionType, alphaProd: k.alphaProd, clipSample: config.clipSample,
             clipSampleRange: config.clipSampleRange, thresholding: config.thresholding,
             dynamicThresholdingRatio: config.dynamicThresholdingRatio, sampleMaxValue: config.sampleMaxValue)
-        let variance = ((1 - alphaProdPrev) / betaProd) * (1 - alphaProd / alphaProdPrev)
-        let std = Float(eta) * TorchNumerics.sqrt(variance)
-        let directionCoeff = TorchNumerics.sqrt(1 - alphaProdPrev - std * std)
-        let originalCoeff = TorchNumerics.sqrt(alphaProdPrev)
+        let std = k.std
+        let directionCoeff = k.directionCoefficient
+        let originalCoeff = k.originalCoefficient
 
         // diffusers draws (or takes) noise only when η > 0, and only then checks where it comes from.
         var noise: Plan.Noise = .none
@@ -217,11 +238,11 @@ public final class DDIMScheduler {
         return Plan(
             pass: StepPass(
                 estimate: .init(config.predictionType), direction: direction,
-                tail: eta > 0 ? .noise(std: std) : .none, sqrtAlpha: estimate.sqrtAlpha,
-                sqrtBeta: estimate.sqrtBeta, clipRange: estimate.clipRange, a: originalCoeff, b: directionCoeff),
+                tail: eta > 0 ? .noise(std: std) : .none, sqrtAlpha: k.sqrtAlphaProd,
+                sqrtBeta: k.sqrtBetaProd, clipRange: estimate.clipRange, a: originalCoeff, b: directionCoeff),
             estimate: estimate,
             thresholdedPass: DDIMThresholdedPass(
-                prediction: config.predictionType, sqrtAlpha: estimate.sqrtAlpha, sqrtBeta: estimate.sqrtBeta,
+                prediction: config.predictionType, sqrtAlpha: k.sqrtAlphaProd, sqrtBeta: k.sqrtBetaProd,
                 originalCoeff: originalCoeff, directionCoeff: directionCoeff, std: std, addsNoise: eta > 0,
                 useClippedModelOutput: useClippedModelOutput),
             noise: noise,

@@ -82,6 +82,23 @@ public final class DDPMScheduler {
         try ForwardProcess.velocity(alphasCumprod: alphasCumprod, sample: sample, noise: noise, timesteps: timesteps)
     }
 
+    /// The scalars `step` uses at `timestep`: the posterior-mean weights of x̂₀ and x_t and the
+    /// posterior variance for the configured `variance_type` (diffusers' `_get_variance`).
+    public func stepCoefficients(timestep t: Int) throws(SchedulerError) -> DDPMStepCoefficients {
+        try InferenceTimesteps.validate(t, numTrainTimesteps: config.numTrainTimesteps)
+        let prevT = try previousTimestep(t)
+        return DDPMStepCoefficients(
+            timestep: t, prevTimestep: prevT, alphaProd: alphasCumprod[t],
+            alphaProdPrev: prevT >= 0 ? alphasCumprod[prevT] : 1, varianceType: config.varianceType)
+    }
+
+    /// ``stepCoefficients(timestep:)`` of every timestep in `timesteps`, in sampling order.
+    public func stepPlan() throws(SchedulerError) -> [DDPMStepCoefficients] {
+        var plan: [DDPMStepCoefficients] = []
+        for t in timesteps { plan.append(try stepCoefficients(timestep: t)) }
+        return plan
+    }
+
     /// One reverse step x_t → x_{t−1} (`step` of diffusers, formulas 6, 7 and 15 of the DDPM paper).
     ///
     /// For t > 0 the step draws `randn(sample.shape)` from `generator`, as diffusers does, so a
@@ -154,7 +171,7 @@ public final class DDPMScheduler {
         modelOutput: Tensor, timestep t: Int, sample: Tensor, generator: TorchGenerator?
     ) throws(SchedulerError) -> Plan {
         try InferenceTimesteps.validate(t, numTrainTimesteps: config.numTrainTimesteps)
-        let prevT = try previousTimestep(t)
+        _ = try previousTimestep(t)  // an unknown timestep is reported before a bad layout
         let layout = try StepLayout(modelOutput: modelOutput, sample: sample, varianceType: config.varianceType)
         if layout.splitsVariance == false, config.varianceType == .learned || config.varianceType == .learnedRange, t > 0 {
             throw SchedulerError(
@@ -162,19 +179,14 @@ public final class DDPMScheduler {
                 message: "variance_type '\(config.varianceType.rawValue)' needs a model output with twice the sample's channels, got shape \(modelOutput.shape) for sample shape \(sample.shape)")
         }
 
-        // 1. Scalar coefficients.
-        let alphaProd = alphasCumprod[t]
-        let alphaProdPrev: Float = prevT >= 0 ? alphasCumprod[prevT] : 1
-        let betaProd = 1 - alphaProd
-        let betaProdPrev = 1 - alphaProdPrev
-        let currentAlpha = alphaProd / alphaProdPrev
-        let currentBeta = 1 - currentAlpha
+        // 1. Scalar coefficients: the same numbers `stepCoefficients` shows (one source of truth).
+        let k = try stepCoefficients(timestep: t)
         let estimate = OriginalSampleEstimate(
-            prediction: config.predictionType, alphaProd: alphaProd, clipSample: config.clipSample,
+            prediction: config.predictionType, alphaProd: k.alphaProd, clipSample: config.clipSample,
             clipSampleRange: config.clipSampleRange, thresholding: config.thresholding,
             dynamicThresholdingRatio: config.dynamicThresholdingRatio, sampleMaxValue: config.sampleMaxValue)
-        let originalCoeff = (TorchNumerics.sqrt(alphaProdPrev) * currentBeta) / betaProd
-        let currentCoeff = TorchNumerics.sqrt(currentAlpha) * betaProdPrev / betaProd
+        let originalCoeff = k.originalCoefficient
+        let currentCoeff = k.currentCoefficient
 
         // 2. The noise term: a per-step standard deviation, or per element for the learned types.
         //    diffusers draws randn(sample.shape) for every t > 0.
@@ -186,15 +198,11 @@ public final class DDPMScheduler {
                     key: "generator", message: "DDPM step at timestep \(t) draws noise; pass a generator")
             }
             noiseSource = generator
-            // _get_variance: β̃ₜ = (1 − ᾱ_{t−1}) / (1 − ᾱₜ) · βₜ, clamped away from 0 for the logs.
-            let posterior = Swift.max((1 - alphaProdPrev) / (1 - alphaProd) * currentBeta, Float(1e-20))
             switch config.varianceType {
-            case .fixedSmall: noiseScale = .uniform(TorchNumerics.sqrt(posterior))
-            case .fixedSmallLog: noiseScale = .uniform(SleefMath.exp(0.5 * logf(posterior)))
-            case .fixedLarge: noiseScale = .uniform(TorchNumerics.sqrt(currentBeta))
-            case .fixedLargeLog: noiseScale = .uniform(TorchNumerics.sqrt(logf(currentBeta)))  // NaN, as in diffusers
             case .learned: noiseScale = .learned
-            case .learnedRange: noiseScale = .learnedRange(minLog: logf(posterior), maxLog: logf(currentBeta))
+            case .learnedRange:
+                noiseScale = .learnedRange(minLog: logf(k.posteriorVariance), maxLog: logf(k.currentBeta))
+            default: noiseScale = k.std.map { .uniform($0) } ?? .none
             }
         }
         let tail: StepPass.Tail? =
@@ -207,7 +215,7 @@ public final class DDPMScheduler {
             pass: tail.map {
                 StepPass(
                     estimate: .init(config.predictionType), direction: .sample, tail: $0,
-                    sqrtAlpha: estimate.sqrtAlpha, sqrtBeta: estimate.sqrtBeta, clipRange: estimate.clipRange,
+                    sqrtAlpha: k.sqrtAlphaProd, sqrtBeta: k.sqrtBetaProd, clipRange: estimate.clipRange,
                     a: originalCoeff, b: currentCoeff)
             },
             layout: layout, estimate: estimate, noiseScale: noiseScale, generator: noiseSource,

@@ -233,24 +233,14 @@ public final class DPMSolverMultistepScheduler {
             slicesVarianceChannels: slicesVarianceChannels)
         let stochastic = config.algorithmType.isStochastic
 
-        let n = timesteps.count
-        let final = (i == n - 1)
-            && (config.eulerAtFinal || (config.lowerOrderFinal && n < 15) || config.finalSigmasType == .zero)
-        let secondLast = (i == n - 2) && config.lowerOrderFinal && n < 15
-        let order: Int
-        if config.solverOrder == 1 || lowerOrderNums < 1 || final {
-            order = 1
-        } else if config.solverOrder == 2 || lowerOrderNums < 2 || secondLast {
-            order = 2
-        } else {
-            order = 3
-        }
+        let order = stepOrder(at: i, lowerOrderNums: lowerOrderNums)
         // diffusers converts the model output, then draws the noise, then updates.
         let conversion = try modelConversion(at: i)
         if stochastic {
             try drawNoise(count: count, shape: shape, generator: generator, varianceNoise: varianceNoise)
         }
-        let coefficients = try self.coefficients(order: order, at: i)
+        // One source of truth: the kernel runs on the scalars `stepCoefficients` shows.
+        let coefficients = try self.coefficients(order: order, at: i).multistep
 
         // Rotate the history: the oldest output's storage receives the new one.
         let solverOrder = config.solverOrder
@@ -352,14 +342,50 @@ public final class DPMSolverMultistepScheduler {
             alphaSigma: alphaSigma(sigma))
     }
 
+    /// The order of step `i` given how many steps ran (diffusers' `lower_order_nums`): lowered
+    /// while earlier outputs are missing, and at the end by `lower_order_final` (fewer than 15
+    /// steps), `euler_at_final` or a zero final sigma.
+    private func stepOrder(at i: Int, lowerOrderNums: Int) -> Int {
+        let n = timesteps.count
+        let final = (i == n - 1)
+            && (config.eulerAtFinal || (config.lowerOrderFinal && n < 15) || config.finalSigmasType == .zero)
+        let secondLast = (i == n - 2) && config.lowerOrderFinal && n < 15
+        if config.solverOrder == 1 || lowerOrderNums < 1 || final { return 1 }
+        if config.solverOrder == 2 || lowerOrderNums < 2 || secondLast { return 2 }
+        return 3
+    }
+
+    /// The scalars step `stepIndex` uses when sampling runs from the first step after
+    /// `setTimesteps` (so the warm-up lowers the order of the first steps): σ, α and λ at both
+    /// ends, h, r₀, r₁, the order, and the weights of the update.
+    public func stepCoefficients(stepIndex i: Int) throws(SchedulerError) -> DPMSolverStepCoefficients {
+        guard numInferenceSteps != nil else {
+            throw SchedulerError(
+                key: "num_inference_steps", message: "number of inference steps is not set; call setTimesteps first")
+        }
+        guard i >= 0, i + 1 < sigmas.count else {
+            throw SchedulerError(key: "step_index", message: "step \(i) is outside the \(timesteps.count) steps")
+        }
+        return try coefficients(order: stepOrder(at: i, lowerOrderNums: min(i, config.solverOrder)), at: i)
+    }
+
+    /// ``stepCoefficients(stepIndex:)`` of every step, in sampling order.
+    public func stepPlan() throws(SchedulerError) -> [DPMSolverStepCoefficients] {
+        var plan: [DPMSolverStepCoefficients] = []
+        for i in timesteps.indices { plan.append(try stepCoefficients(stepIndex: i)) }
+        return plan
+    }
+
     /// The update's scalar coefficients, each a float32 0-dim tensor operation in diffusers.
-    private func coefficients(order: Int, at i: Int) throws(SchedulerError) -> MultistepCoefficients {
+    private func coefficients(order: Int, at i: Int) throws(SchedulerError) -> DPMSolverStepCoefficients {
         let t = alphaSigma(sigmas[i + 1])
         let s0 = alphaSigma(sigmas[i])
         let lambdaT = lambda(t)
         let lambdaS0 = lambda(s0)
         let h = lambdaT - lambdaS0
         let (alphaT, sigmaT) = t
+        let ends = DPMSolverStepCoefficients.Ends(
+            sigmaS: sigmas[i], sigmaT: sigmas[i + 1], s: s0, t: t, lambdaS: lambdaS0, lambdaT: lambdaT, h: h)
         let algorithm = config.algorithmType
         let noiseScale: Float? = switch algorithm {
         case .sdeDpmsolverPlusPlus: sigmaT * TorchMath.sqrt(1.0 - TorchMath.exp(-2 * h))
@@ -382,53 +408,54 @@ public final class DPMSolverMultistepScheduler {
             a = alphaT / s0.alpha
             b = -(2.0 * (sigmaT * (TorchMath.exp(h) - 1.0)))
         }
-        var k = MultistepCoefficients(order: order, a: a, b: b, noise: noiseScale)
-        if order == 1 { return k }
+        if order == 1 {
+            return DPMSolverStepCoefficients(
+                stepIndex: i, order: 1, ends: ends, r0: nil, r1: nil, a: a, b: b, c1: nil, c2: nil, noise: noiseScale)
+        }
 
         let s1 = alphaSigma(sigmas[i - 1])
         let lambdaS1 = lambda(s1)
         let h0 = lambdaS0 - lambdaS1
         let r0 = h0 / h
         if order == 2 {
-            k.r0 = 1.0 / r0
+            let c1: Float
             switch (algorithm, config.solverType) {
-            case (.dpmsolverPlusPlus, .midpoint): k.c1 = -(0.5 * (alphaT * (TorchMath.exp(-h) - 1.0)))
-            case (.dpmsolverPlusPlus, .heun): k.c1 = alphaT * ((TorchMath.exp(-h) - 1.0) / h + 1.0)
-            case (.dpmsolver, .midpoint): k.c1 = -(0.5 * (sigmaT * (TorchMath.exp(h) - 1.0)))
-            case (.dpmsolver, .heun): k.c1 = -(sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0))
-            case (.sdeDpmsolverPlusPlus, .midpoint): k.c1 = 0.5 * (alphaT * (1 - TorchMath.exp(-2.0 * h)))
+            case (.dpmsolverPlusPlus, .midpoint): c1 = -(0.5 * (alphaT * (TorchMath.exp(-h) - 1.0)))
+            case (.dpmsolverPlusPlus, .heun): c1 = alphaT * ((TorchMath.exp(-h) - 1.0) / h + 1.0)
+            case (.dpmsolver, .midpoint): c1 = -(0.5 * (sigmaT * (TorchMath.exp(h) - 1.0)))
+            case (.dpmsolver, .heun): c1 = -(sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0))
+            case (.sdeDpmsolverPlusPlus, .midpoint): c1 = 0.5 * (alphaT * (1 - TorchMath.exp(-2.0 * h)))
             case (.sdeDpmsolverPlusPlus, .heun):
-                k.c1 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h)) / (-2.0 * h) + 1.0)
-            case (.sdeDpmsolver, .midpoint): k.c1 = -(sigmaT * (TorchMath.exp(h) - 1.0))
-            case (.sdeDpmsolver, .heun): k.c1 = -(2.0 * (sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0)))
+                c1 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h)) / (-2.0 * h) + 1.0)
+            case (.sdeDpmsolver, .midpoint): c1 = -(sigmaT * (TorchMath.exp(h) - 1.0))
+            case (.sdeDpmsolver, .heun): c1 = -(2.0 * (sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0)))
             }
-            return k
+            return DPMSolverStepCoefficients(
+                stepIndex: i, order: 2, ends: ends, r0: r0, r1: nil, a: a, b: b, c1: c1, c2: nil, noise: noiseScale)
         }
 
         let s2 = alphaSigma(sigmas[i - 2])
         let lambdaS2 = lambda(s2)
         let h1 = lambdaS1 - lambdaS2
         let r1 = h1 / h
-        k.r0 = 1.0 / r0
-        k.r1 = 1.0 / r1
-        k.q = r0 / (r0 + r1)
-        k.s = 1.0 / (r0 + r1)
+        let c1: Float, c2: Float
         switch algorithm {
         case .dpmsolverPlusPlus:
-            k.c1 = alphaT * ((TorchMath.exp(-h) - 1.0) / h + 1.0)
-            k.c2 = -(alphaT * ((TorchMath.exp(-h) - 1.0 + h) / (h * h) - 0.5))
+            c1 = alphaT * ((TorchMath.exp(-h) - 1.0) / h + 1.0)
+            c2 = -(alphaT * ((TorchMath.exp(-h) - 1.0 + h) / (h * h) - 0.5))
         case .dpmsolver:
-            k.c1 = -(sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0))
-            k.c2 = -(sigmaT * ((TorchMath.exp(h) - 1.0 - h) / (h * h) - 0.5))
+            c1 = -(sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0))
+            c2 = -(sigmaT * ((TorchMath.exp(h) - 1.0 - h) / (h * h) - 0.5))
         case .sdeDpmsolverPlusPlus:
-            k.c1 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h)) / (-2.0 * h) + 1.0)
+            c1 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h)) / (-2.0 * h) + 1.0)
             let twoH = 2.0 * h
-            k.c2 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h) - twoH) / (twoH * twoH) - 0.5)
+            c2 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h) - twoH) / (twoH * twoH) - 0.5)
         case .sdeDpmsolver:
             throw SchedulerError(
                 key: "solver_order", message: "algorithm_type 'sde-dpmsolver' has no third-order update (diffusers fails here too); use solver_order 2")
         }
-        return k
+        return DPMSolverStepCoefficients(
+            stepIndex: i, order: 3, ends: ends, r0: r0, r1: r1, a: a, b: b, c1: c1, c2: c2, noise: noiseScale)
     }
 
     private func drawNoise(

@@ -250,7 +250,8 @@ public final class DPMSolverSinglestepScheduler {
         } else if anchorCount != count {
             throw SchedulerError(key: "sample", message: "sample size changed within a block")
         }
-        let coefficients = try self.coefficients(order: order, at: i)
+        // One source of truth: the kernel runs on the scalars `stepCoefficients` shows.
+        let coefficients = try self.coefficients(order: order, at: i).singlestep(heun: config.solverType == .heun)
         let m1 = order >= 2 ? history[solverOrder - 2] : nil
         let m2 = order >= 3 ? history[solverOrder - 3] : nil
         // Second order and third-order midpoint share one form; its base is the anchor's output.
@@ -322,8 +323,30 @@ public final class DPMSolverSinglestepScheduler {
             alphaSigma: alphaSigma(sigma))
     }
 
+    /// The scalars step `stepIndex` uses when sampling runs from the first step after
+    /// `setTimesteps`: the order from `order_list` (lowered while the block's earlier outputs are
+    /// missing), σ, α and λ at the block's anchor and at the end, h, r₀, r₁ and the update's weights.
+    public func stepCoefficients(stepIndex i: Int) throws(SchedulerError) -> DPMSolverStepCoefficients {
+        guard numInferenceSteps != nil else {
+            throw SchedulerError(
+                key: "num_inference_steps", message: "number of inference steps is not set; call setTimesteps first")
+        }
+        guard i >= 0, i + 1 < sigmas.count, i < orderList.count else {
+            throw SchedulerError(key: "step_index", message: "step \(i) is outside the \(timesteps.count) steps")
+        }
+        // Step i has the outputs of steps 0…i−1 in its history, so order k needs i ≥ k − 1.
+        return try coefficients(order: min(orderList[i], i + 1), at: i)
+    }
+
+    /// ``stepCoefficients(stepIndex:)`` of every step, in sampling order.
+    public func stepPlan() throws(SchedulerError) -> [DPMSolverStepCoefficients] {
+        var plan: [DPMSolverStepCoefficients] = []
+        for i in timesteps.indices { plan.append(try stepCoefficients(stepIndex: i)) }
+        return plan
+    }
+
     /// The update's scalar coefficients, each a float32 0-dim tensor operation in diffusers.
-    private func coefficients(order: Int, at i: Int) throws(SchedulerError) -> SinglestepCoefficients {
+    private func coefficients(order: Int, at i: Int) throws(SchedulerError) -> DPMSolverStepCoefficients {
         let t = alphaSigma(sigmas[i + 1])
         let (alphaT, sigmaT) = t
         let lambdaT = TorchMath.log(alphaT) - TorchMath.log(sigmaT)
@@ -331,71 +354,75 @@ public final class DPMSolverSinglestepScheduler {
         let s = alphaSigma(sigmas[i - order + 1])
         let lambdaS = TorchMath.log(s.alpha) - TorchMath.log(s.sigma)
         let h = lambdaT - lambdaS
+        let ends = DPMSolverStepCoefficients.Ends(
+            sigmaS: sigmas[i - order + 1], sigmaT: sigmas[i + 1], s: s, t: t, lambdaS: lambdaS, lambdaT: lambdaT, h: h)
         let algorithm = config.algorithmType
         let heun = config.solverType == .heun
-        var k = SinglestepCoefficients(order: order)
+        let a: Float, b: Float
+        var noise: Float? = nil
         switch algorithm {
         case .dpmsolverPlusPlus:
-            k.a = sigmaT / s.sigma
-            k.b = -(alphaT * (TorchMath.exp(-h) - 1.0))
+            a = sigmaT / s.sigma
+            b = -(alphaT * (TorchMath.exp(-h) - 1.0))
         case .dpmsolver:
-            k.a = alphaT / s.alpha
-            k.b = -(sigmaT * (TorchMath.exp(h) - 1.0))
+            a = alphaT / s.alpha
+            b = -(sigmaT * (TorchMath.exp(h) - 1.0))
         case .sdeDpmsolverPlusPlus:
-            k.a = sigmaT / s.sigma * TorchMath.exp(-h)
-            k.b = alphaT * (1 - TorchMath.exp(-2.0 * h))
-            k.noise = sigmaT * TorchMath.sqrt(1.0 - TorchMath.exp(-2 * h))
+            a = sigmaT / s.sigma * TorchMath.exp(-h)
+            b = alphaT * (1 - TorchMath.exp(-2.0 * h))
+            noise = sigmaT * TorchMath.sqrt(1.0 - TorchMath.exp(-2 * h))
         case .sdeDpmsolver:
             throw SchedulerError(key: "algorithm_type", message: "sde-dpmsolver is not implemented for this scheduler")
         }
-        if order == 1 { return k }
+        if order == 1 {
+            return DPMSolverStepCoefficients(
+                stepIndex: i, order: 1, ends: ends, r0: nil, r1: nil, a: a, b: b, c1: nil, c2: nil, noise: noise)
+        }
 
         if order == 2 {
             // s0 = sigmas[i], s1 = sigmas[i − 1] (the anchor).
             let lambdaS0 = lambda(sigmas[i])
             let r0 = (lambdaS0 - lambdaS) / h
-            k.r0 = 1.0 / r0
+            let c1: Float
             switch (algorithm, heun) {
-            case (.dpmsolverPlusPlus, false): k.c1 = -(0.5 * (alphaT * (TorchMath.exp(-h) - 1.0)))
-            case (.dpmsolverPlusPlus, true): k.c1 = alphaT * ((TorchMath.exp(-h) - 1.0) / h + 1.0)
-            case (.dpmsolver, false): k.c1 = -(0.5 * (sigmaT * (TorchMath.exp(h) - 1.0)))
-            case (.dpmsolver, true): k.c1 = -(sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0))
-            case (.sdeDpmsolverPlusPlus, false): k.c1 = 0.5 * (alphaT * (1 - TorchMath.exp(-2.0 * h)))
-            case (.sdeDpmsolverPlusPlus, true): k.c1 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h)) / (-2.0 * h) + 1.0)
-            default: break
+            case (.dpmsolverPlusPlus, false): c1 = -(0.5 * (alphaT * (TorchMath.exp(-h) - 1.0)))
+            case (.dpmsolverPlusPlus, true): c1 = alphaT * ((TorchMath.exp(-h) - 1.0) / h + 1.0)
+            case (.dpmsolver, false): c1 = -(0.5 * (sigmaT * (TorchMath.exp(h) - 1.0)))
+            case (.dpmsolver, true): c1 = -(sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0))
+            case (.sdeDpmsolverPlusPlus, false): c1 = 0.5 * (alphaT * (1 - TorchMath.exp(-2.0 * h)))
+            case (.sdeDpmsolverPlusPlus, true): c1 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h)) / (-2.0 * h) + 1.0)
+            default: c1 = 0
             }
-            return k
+            return DPMSolverStepCoefficients(
+                stepIndex: i, order: 2, ends: ends, r0: r0, r1: nil, a: a, b: b, c1: c1, c2: nil, noise: noise)
         }
 
         // Third order: s0 = sigmas[i], s1 = sigmas[i − 1], s2 = sigmas[i − 2] (the anchor).
         let lambdaS0 = lambda(sigmas[i]), lambdaS1 = lambda(sigmas[i - 1])
         let r0 = (lambdaS0 - lambdaS) / h, r1 = (lambdaS1 - lambdaS) / h
-        k.r0 = 1.0 / r0
-        k.r1 = 1.0 / r1
-        k.q0 = r0
-        k.q1 = r1
-        k.difference = r0 - r1
-        k.heun = heun
+        let c1: Float
+        var c2: Float? = nil
         switch (algorithm, heun) {
         case (.dpmsolverPlusPlus, false):
-            k.c1 = alphaT * ((TorchMath.exp(-h) - 1.0) / h + 1.0)
+            c1 = alphaT * ((TorchMath.exp(-h) - 1.0) / h + 1.0)
         case (.dpmsolverPlusPlus, true):
-            k.c1 = alphaT * ((TorchMath.exp(-h) - 1.0) / h + 1.0)
-            k.c2 = -(alphaT * ((TorchMath.exp(-h) - 1.0 + h) / (h * h) - 0.5))
+            c1 = alphaT * ((TorchMath.exp(-h) - 1.0) / h + 1.0)
+            c2 = -(alphaT * ((TorchMath.exp(-h) - 1.0 + h) / (h * h) - 0.5))
         case (.dpmsolver, false):
-            k.c1 = -(sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0))
+            c1 = -(sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0))
         case (.dpmsolver, true):
-            k.c1 = -(sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0))
-            k.c2 = -(sigmaT * ((TorchMath.exp(h) - 1.0 - h) / (h * h) - 0.5))
+            c1 = -(sigmaT * ((TorchMath.exp(h) - 1.0) / h - 1.0))
+            c2 = -(sigmaT * ((TorchMath.exp(h) - 1.0 - h) / (h * h) - 0.5))
         case (.sdeDpmsolverPlusPlus, false):
-            k.c1 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h)) / (-2.0 * h) + 1.0)
+            c1 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h)) / (-2.0 * h) + 1.0)
         case (.sdeDpmsolverPlusPlus, true):
-            k.c1 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h)) / (-2.0 * h) + 1.0)
+            c1 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h)) / (-2.0 * h) + 1.0)
             let minusTwoH = -2.0 * h
-            k.c2 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h) + minusTwoH) / (minusTwoH * minusTwoH) - 0.5)
-        default: break
+            c2 = alphaT * ((1.0 - TorchMath.exp(-2.0 * h) + minusTwoH) / (minusTwoH * minusTwoH) - 0.5)
+        default: c1 = 0
         }
-        return k
+        return DPMSolverStepCoefficients(
+            stepIndex: i, order: 3, ends: ends, r0: r0, r1: r1, a: a, b: b, c1: c1, c2: c2, noise: noise)
     }
 
     /// `add_noise`: αₜ·x₀ + σₜ·ε at the sigma of each timestep (one, or one per batch item).

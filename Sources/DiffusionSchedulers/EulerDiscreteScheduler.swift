@@ -232,23 +232,55 @@ public final class EulerDiscreteScheduler {
         guard i + 1 < sigmas.count else {
             throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
         }
-        let sigma = sigmas[i]
-        // Python-float maths for gamma, then σ̂ = σ·(γ + 1) as a float32 tensor op.
-        let inRange = Float(sTmin) <= sigma && sigma <= Float(sTmax)
-        let gamma = inRange ? Swift.min(sChurn / Double(sigmas.count - 1), 2.0.squareRoot() - 1) : 0
-        let sigmaHat = sigma * Float(gamma + 1)
+        // One source of truth: the kernel runs on the scalars `stepCoefficients` shows.
+        let k = coefficients(at: i, sChurn: sChurn, sTmin: sTmin, sTmax: sTmax, sNoise: sNoise)
         var churn: (sNoise: Float, scale: Float)?
-        if gamma > 0 {
+        if let churnStd = k.churnStd {
             guard let generator else {
                 throw SchedulerError(key: "generator", message: "s_churn \(sChurn) draws noise; pass a generator")
             }
             if noiseBuffer.count != count { noiseBuffer = Tensor.uninitializedScalars(count) }
             noiseBuffer.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
-            churn = (Float(sNoise), TorchNumerics.sqrt(sigmaHat * sigmaHat - sigma * sigma))
+            churn = (k.sNoise, churnStd)
         }
         return StepPlan(
-            index: i, estimate: EulerKernel.Estimate(config.predictionType, sigma: sigma, sigmaHat: sigmaHat),
-            sigmaHat: sigmaHat, dt: sigmas[i + 1] - sigmaHat, churn: churn)
+            index: i, estimate: EulerKernel.Estimate(config.predictionType, sigma: k.sigma, sigmaHat: k.sigmaHat),
+            sigmaHat: k.sigmaHat, dt: k.dt, churn: churn)
+    }
+
+    /// The scalars of step `i` (in range) with these churn arguments.
+    private func coefficients(at i: Int, sChurn: Double, sTmin: Double, sTmax: Double, sNoise: Double) -> EulerStepCoefficients {
+        let sigma = sigmas[i]
+        // Python-float maths for gamma.
+        let inRange = Float(sTmin) <= sigma && sigma <= Float(sTmax)
+        let gamma = inRange ? Swift.min(sChurn / Double(sigmas.count - 1), 2.0.squareRoot() - 1) : 0
+        return EulerStepCoefficients(stepIndex: i, sigma: sigma, sigmaNext: sigmas[i + 1], gamma: gamma, sNoise: sNoise)
+    }
+
+    /// The scalars step `stepIndex` uses with these churn arguments: σ_i, σ_{i+1}, γ, σ̂, dt and
+    /// the churn noise's standard deviation. Throws for a step outside the schedule or a
+    /// non-finite `sChurn`/`sNoise`, as `step` does.
+    public func stepCoefficients(
+        stepIndex i: Int, sChurn: Double = 0, sTmin: Double = 0, sTmax: Double = .infinity, sNoise: Double = 1
+    ) throws(SchedulerError) -> EulerStepCoefficients {
+        for (value, key) in [(sChurn, "s_churn"), (sNoise, "s_noise")] where !value.isFinite {
+            throw SchedulerError(key: key, message: "\(key) must be finite, not \(value)")
+        }
+        guard i >= 0, i + 1 < sigmas.count else {
+            throw SchedulerError(key: "step_index", message: "step \(i) is outside the \(timesteps.count) steps")
+        }
+        return coefficients(at: i, sChurn: sChurn, sTmin: sTmin, sTmax: sTmax, sNoise: sNoise)
+    }
+
+    /// ``stepCoefficients(stepIndex:sChurn:sTmin:sTmax:sNoise:)`` of every step, in sampling order.
+    public func stepPlan(
+        sChurn: Double = 0, sTmin: Double = 0, sTmax: Double = .infinity, sNoise: Double = 1
+    ) throws(SchedulerError) -> [EulerStepCoefficients] {
+        var plan: [EulerStepCoefficients] = []
+        for i in timesteps.indices {
+            plan.append(try stepCoefficients(stepIndex: i, sChurn: sChurn, sTmin: sTmin, sTmax: sTmax, sNoise: sNoise))
+        }
+        return plan
     }
 
     /// The fused pass; `out` may be `x`, and `x0` nil when the estimate is not wanted.

@@ -222,8 +222,7 @@ public final class UniPCMultistepScheduler {
         let corrector = useCorrector ? try correctorCoefficients(order: thisOrder, at: i) : nil
 
         let solverOrder = config.solverOrder
-        var order = config.lowerOrderFinal ? min(solverOrder, timesteps.count - i) : solverOrder
-        order = min(order, lowerOrderNums + 1)
+        let order = predictorOrder(at: i, lowerOrderNums: lowerOrderNums)
         // With solver_p, the pass only converts and corrects (its prediction is discarded).
         let predictor = solverP == nil
             ? try predictorCoefficients(order: order, at: i)
@@ -409,11 +408,56 @@ public final class UniPCMultistepScheduler {
         return (alphaT / alphaS0, -(sigmaT * hPhi1), -(sigmaT * bH))
     }
 
+    /// The scalars step `stepIndex` uses when sampling runs from the first step after
+    /// `setTimesteps` (so the warm-up lowers the first orders): the UniP predictor and the UniC
+    /// corrector (nil at the first step or where `disable_corrector` names the step before). With
+    /// `solverP`, the step ignores the predictor and calls `solverP` instead.
+    public func stepCoefficients(stepIndex i: Int) throws(SchedulerError) -> UniPCStepCoefficients {
+        guard numInferenceSteps != nil else {
+            throw SchedulerError(
+                key: "num_inference_steps", message: "number of inference steps is not set; call setTimesteps first")
+        }
+        guard i >= 0, i + 1 < sigmas.count else {
+            throw SchedulerError(key: "step_index", message: "step \(i) is outside the \(timesteps.count) steps")
+        }
+        let corrector = i > 0 && !config.disableCorrector.contains(i - 1)
+            ? try correctorUpdate(order: predictorOrder(at: i - 1, lowerOrderNums: min(i - 1, config.solverOrder)), at: i)
+            : nil
+        return UniPCStepCoefficients(
+            stepIndex: i,
+            predictor: try predictorUpdate(order: predictorOrder(at: i, lowerOrderNums: min(i, config.solverOrder)), at: i),
+            corrector: corrector)
+    }
+
+    /// ``stepCoefficients(stepIndex:)`` of every step, in sampling order.
+    public func stepPlan() throws(SchedulerError) -> [UniPCStepCoefficients] {
+        var plan: [UniPCStepCoefficients] = []
+        for i in timesteps.indices { plan.append(try stepCoefficients(stepIndex: i)) }
+        return plan
+    }
+
+    /// The predictor's order at step `i` after `lowerOrderNums` steps: `lower_order_final` and the warm-up lower it.
+    private func predictorOrder(at i: Int, lowerOrderNums: Int) -> Int {
+        let order = config.lowerOrderFinal ? min(config.solverOrder, timesteps.count - i) : config.solverOrder
+        return min(order, lowerOrderNums + 1)
+    }
+
     private func predictorCoefficients(order: Int, at i: Int) throws(SchedulerError) -> UniPCPredictor {
+        // One source of truth: the kernel runs on the scalars `stepCoefficients` shows.
+        let k = try predictorUpdate(order: order, at: i)
+        let alphaT = alphaSigma(sigma(at: i + 1)).alpha
+        let sigmaT = alphaSigma(sigma(at: i + 1)).sigma
+        let zero = (config.predictX0 ? alphaT : sigmaT) * k.bH * 0
+        return UniPCPredictor(
+            order: k.order, a: k.sampleCoefficient, b: k.d0Coefficient, c: k.sumCoefficient, r: k.r, rho: k.rho,
+            zero: zero)
+    }
+
+    private func predictorUpdate(order: Int, at i: Int) throws(SchedulerError) -> UniPCUpdateCoefficients {
         let lambdaT = lambda(sigma(at: i + 1)), lambdaS0 = lambda(sigma(at: i))
         let h = lambdaT - lambdaS0
         let r = (1..<max(order, 1)).map { k in (lambda(sigma(at: i - k)) - lambdaS0) / h }
-        let (_, hPhi1, bH, b) = phi(h: h, order: order)
+        let (hh, hPhi1, bH, b) = phi(h: h, order: order)
         let (a, bb, c) = baseCoefficients(t: sigma(at: i + 1), s0: sigma(at: i), hPhi1: hPhi1, bH: bH)
         var rho: [Float] = []
         if order == 2 {
@@ -423,20 +467,27 @@ public final class UniPCMultistepScheduler {
             rho = SmallLinearSolve.solve(
                 Array(matrix.dropLast().map { Array($0.dropLast()) }), Array(b.dropLast()))
         }
-        let alphaT = alphaSigma(sigma(at: i + 1)).alpha
-        let sigmaT = alphaSigma(sigma(at: i + 1)).sigma
-        let zero = (config.predictX0 ? alphaT : sigmaT) * bH * 0
-        return UniPCPredictor(order: order, a: a, b: bb, c: c, r: r, rho: rho, zero: zero)
+        return UniPCUpdateCoefficients(
+            order: order, lambdaS: lambdaS0, lambdaT: lambdaT, h: h, hh: hh, bH: bH, r: r, rho: rho,
+            sampleCoefficient: a, d0Coefficient: bb, sumCoefficient: c)
     }
 
     private func correctorCoefficients(order: Int, at i: Int) throws(SchedulerError) -> UniPCCorrector {
+        let k = try correctorUpdate(order: order, at: i)
+        return UniPCCorrector(
+            order: k.order, a: k.sampleCoefficient, b: k.d0Coefficient, c: k.sumCoefficient, r: k.r, rho: k.rho)
+    }
+
+    private func correctorUpdate(order: Int, at i: Int) throws(SchedulerError) -> UniPCUpdateCoefficients {
         let lambdaT = lambda(sigma(at: i)), lambdaS0 = lambda(sigma(at: i - 1))
         let h = lambdaT - lambdaS0
         let r = (1..<max(order, 1)).map { k in (lambda(sigma(at: i - (k + 1))) - lambdaS0) / h }
-        let (_, hPhi1, bH, b) = phi(h: h, order: order)
+        let (hh, hPhi1, bH, b) = phi(h: h, order: order)
         let (a, bb, c) = baseCoefficients(t: sigma(at: i), s0: sigma(at: i - 1), hPhi1: hPhi1, bH: bH)
         let rho: [Float] = order == 1 ? [0.5] : SmallLinearSolve.solve(powers(r, order: order), b)
-        return UniPCCorrector(order: order, a: a, b: bb, c: c, r: r, rho: rho)
+        return UniPCUpdateCoefficients(
+            order: order, lambdaS: lambdaS0, lambdaT: lambdaT, h: h, hh: hh, bH: bH, r: r, rho: rho,
+            sampleCoefficient: a, d0Coefficient: bb, sumCoefficient: c)
     }
 
     /// `add_noise`: αₜ·x₀ + σₜ·ε at the sigma of each timestep (one, or one per batch item).

@@ -245,7 +245,35 @@ struct QuantityEvaluator {
 
     mutating func values(_ quantity: ScheduleQuantity, for spec: SchedulerSpec, diagnostics: inout [Diagnostic]) -> [Double]? {
         if quantity.isInference { return inferenceValues(quantity, for: spec, diagnostics: &diagnostics) }
-        if quantity == .finalAlphaCumprod { return finalAlphaCumprod(for: spec, diagnostics: &diagnostics) }
+        // One number that DDIM and LCM keep: no step plan needed.
+        if quantity == .finalAlphaCumprod, spec.stepArguments.isEmpty { return finalAlphaCumprod(for: spec, diagnostics: &diagnostics) }
+        if !spec.stepArguments.isEmpty || StepQuantities.family(of: quantity) != nil {
+            // A step argument the scheduler's step does not take is an error, not silently ignored.
+            guard case let .success(scheduler) = spec.makeScheduler() else {
+                return scheduleValues(quantity, for: spec, diagnostics: &diagnostics)  // reports why
+            }
+            if let bad = StepQuantities.checkArguments(spec, scheduler: scheduler) {
+                if !diagnostics.contains(bad) { diagnostics.append(bad) }
+                return nil
+            }
+            if StepQuantities.family(of: quantity) != nil {  // final_alpha_cumprod: needs no steps
+                return report(StepQuantities.values(quantity, scheduler: scheduler, spec: spec), &diagnostics)
+            }
+        }
+        return scheduleValues(quantity, for: spec, diagnostics: &diagnostics)
+    }
+
+    private func report(_ result: Result<[Double], Diagnostic>, _ diagnostics: inout [Diagnostic]) -> [Double]? {
+        switch result {
+        case let .success(values): return values
+        case let .failure(diagnostic):
+            if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+            return nil
+        }
+    }
+
+    /// A training-schedule quantity, from the (cached) noise schedule.
+    private mutating func scheduleValues(_ quantity: ScheduleQuantity, for spec: SchedulerSpec, diagnostics: inout [Diagnostic]) -> [Double]? {
         let key = "\(spec.kind)|" + spec.values.keys.sorted().map { "\($0)=\(spec.values[$0]!)" }.joined(separator: ",")
         if let cached = cache[key] { return quantity.values(cached) }
         switch spec.makeSchedule() {
@@ -288,6 +316,11 @@ struct QuantityEvaluator {
                 try scheduler.setTimesteps(steps)
             } catch {
                 diagnostics.append(spec.diagnostic(for: error))
+                return nil
+            }
+            if quantity.isStep { return report(StepQuantities.values(quantity, scheduler: scheduler, spec: spec), &diagnostics) }
+            if let bad = StepQuantities.checkArguments(spec, scheduler: scheduler) {
+                diagnostics.append(bad)
                 return nil
             }
             if quantity == .timesteps { return scheduler.timestepValues }

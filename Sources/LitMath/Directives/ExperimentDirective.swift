@@ -88,6 +88,12 @@ enum ExperimentDirective {
                 }
                 entry.checkKeys(samplerKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "an experiment sampler", into: &diagnostics)
                 let spec = SchedulerSpec.read(entry, reserved: ["label", "mu"], over: base, context: context, into: &diagnostics)
+                // A step argument that came with a `define` would be silently ignored here: say so instead
+                // (one written in this block is already an unknown key).
+                if let key = spec.stepArguments.keys.sorted().first(where: { entry.node($0) == nil && map.node($0) == nil }) {
+                    diagnostics.append(.error("directive.step-argument", "'\(key)' is not used by 'scheduler experiment', whose samplers step with the default arguments",
+                                              at: spec.locations[key] ?? entry.location))
+                }
                 let mu = readMu(entry, diagnostics: &diagnostics) ?? baseMu
                 samplers.append((entry.string("label", into: &diagnostics) ?? spec.kind.rawValue + (n > 0 ? " \(n + 1)" : ""), spec, mu))
             }

@@ -198,7 +198,7 @@ struct PinExpression {
                 guard let node = try Yams.compose(yaml: "{" + inner + "}"), let map = YAMLMap(node, place: place) else {
                     throw Failure(message: "expected configuration like DDPM(beta_schedule: linear)", offset: open)
                 }
-                map.checkKeys([], alsoAllowed: SchedulerKeys.isConfigurationKey, context: "an inline value's configuration", into: &diagnostics)
+                map.checkKeys([], alsoAllowed: SchedulerKeys.isSpecKey, context: "an inline value's configuration", into: &diagnostics)
                 spec = SchedulerSpec.read(map, reserved: [], over: spec, context: context, into: &diagnostics)
             } catch let failure as Failure {
                 throw failure

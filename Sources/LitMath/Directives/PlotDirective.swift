@@ -24,7 +24,7 @@ enum PlotDirective {
 
     static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> PlotFigure? {
         let plotOwn = Set(keys + DirectiveRunner.commonKeys).subtracting(["scheduler"])
-        map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler plot'", into: &diagnostics)
+        map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isSpecKey, context: "'scheduler plot'", into: &diagnostics)
         let base = SchedulerSpec.read(map, reserved: plotOwn, over: nil, context: context, into: &diagnostics)
         let title = map.string("title", into: &diagnostics)
         let caption = map.string("caption", into: &diagnostics)
@@ -58,7 +58,7 @@ enum PlotDirective {
                     diagnostics.append(.error("directive.type", "each entry of 'series' must be a mapping such as {label: linear, beta_schedule: linear}", at: map.location(of: item)))
                     continue
                 }
-                entry.checkKeys(seriesKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "a plot series", into: &diagnostics)
+                entry.checkKeys(seriesKeys, alsoAllowed: SchedulerKeys.isSpecKey, context: "a plot series", into: &diagnostics)
                 let spec = SchedulerSpec.read(entry, reserved: ["label", "markers", "quantity"], over: base, context: context, into: &diagnostics)
                 // A series' own quantity overrides the plot's 'y'.
                 let own = entry.node("quantity") == nil ? nil : readQuantity(entry, "quantity", diagnostics: &diagnostics)

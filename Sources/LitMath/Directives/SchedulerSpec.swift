@@ -36,6 +36,8 @@ struct SchedulerSpec: Sendable {
     var locations: [String: SourceLocation] = [:]
     /// `num_inference_steps`: the `set_timesteps` argument for inference quantities (not configuration).
     var inferenceSteps: Int?
+    /// Arguments of the scheduler's `step` (`eta`, `s_churn`, …) for the step quantities; not configuration.
+    var stepArguments: [String: Double] = [:]
     /// Where the spec was written, for errors that name no key.
     var location: SourceLocation
 
@@ -70,6 +72,15 @@ struct SchedulerSpec: Sendable {
             }
         }
         for pair in map.pairs where !reserved.contains(pair.key) && pair.key != schedulerKey {
+            if SchedulerKeys.isStepArgument(pair.key) {
+                if let value = pair.value.float, pair.value.scalar?.style == .plain {
+                    spec.stepArguments[pair.key] = value
+                } else {
+                    diagnostics.append(.error("directive.type", "'\(pair.key)' must be a number", at: map.location(of: pair.value)))
+                }
+                spec.locations[pair.key] = map.place(pair.keyNode.mark)
+                continue
+            }
             // Unknown keys were reported by the directive's key check.
             guard SchedulerKeys.isConfigurationKey(pair.key) else { continue }
             if pair.key == SchedulerKeys.inferenceSteps {

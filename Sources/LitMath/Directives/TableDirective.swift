@@ -19,7 +19,7 @@ enum TableDirective {
 
     static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> TableFigure? {
         let own = Set(keys + DirectiveRunner.commonKeys).subtracting(["scheduler"])
-        map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler table'", into: &diagnostics)
+        map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isSpecKey, context: "'scheduler table'", into: &diagnostics)
         let base = SchedulerSpec.read(map, reserved: own, over: nil, context: context, into: &diagnostics)
         let format = readFormat(map, diagnostics: &diagnostics)
 
@@ -56,7 +56,7 @@ enum TableDirective {
                 diagnostics.append(.error("directive.type", "each column must be a quantity name or a mapping such as {label: β, quantity: beta}", at: map.location(of: item)))
                 continue
             }
-            entry.checkKeys(columnKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "a table column", into: &diagnostics)
+            entry.checkKeys(columnKeys, alsoAllowed: SchedulerKeys.isSpecKey, context: "a table column", into: &diagnostics)
             guard entry.node("quantity") != nil else {
                 diagnostics.append(.error("directive.missing-key", "a table column needs a 'quantity' key", at: entry.location))
                 continue
@@ -90,6 +90,13 @@ enum SchedulerKeys {
 
     /// The `set_timesteps` argument, for the inference quantities.
     static let inferenceSteps = "num_inference_steps"
+
+    /// Whether `key` is an argument of a scheduler's `step` (`eta`, `s_churn`, …), which the step
+    /// quantities take.
+    static func isStepArgument(_ key: String) -> Bool { StepQuantities.arguments[key] != nil }
+
+    /// Configuration or step argument: the keys a table, plot or value may set beside its own.
+    static func isSpecKey(_ key: String) -> Bool { isConfigurationKey(key) || isStepArgument(key) }
 
     /// Every key of every scheduler class of DiffusionSchedulers.
     static var known: Set<String> { SchedulerCatalog.allKeys }

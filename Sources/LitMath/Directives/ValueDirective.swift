@@ -11,7 +11,7 @@ enum ValueDirective {
     static let keys = ["quantity", "t", "label", "digits", "notation", "scheduler"]
 
     static func run(_ map: YAMLMap, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> (String, Double, NumberFormat)? {
-        map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler value'", into: &diagnostics)
+        map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isSpecKey, context: "'scheduler value'", into: &diagnostics)
         let own = Set(keys + DirectiveRunner.commonKeys).subtracting(["scheduler"])
         let spec = SchedulerSpec.read(map, reserved: own, over: nil, context: context, into: &diagnostics)
         let format = readFormat(map, diagnostics: &diagnostics)
@@ -54,7 +54,7 @@ enum ValueDirective {
 /// Later directives say `scheduler: sd`, and inline values `sd.alpha_cumprod[999]`.
 enum DefineDirective {
     static func run(_ map: YAMLMap, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> (String, SchedulerSpec)? {
-        map.checkKeys(["name", "scheduler", "id"], alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler define'", into: &diagnostics)
+        map.checkKeys(["name", "scheduler", "id"], alsoAllowed: SchedulerKeys.isSpecKey, context: "'scheduler define'", into: &diagnostics)
         guard let nameNode = map.node("name") else {
             diagnostics.append(.error("directive.missing-key", "'scheduler define' needs a 'name' key", at: map.location))
             return nil
