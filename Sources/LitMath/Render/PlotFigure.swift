@@ -97,4 +97,6 @@ public struct PlotFigure: Sendable, Codable {
     public var dataXName: String = "t"
     /// A table shown under the plot (an experiment's numbers).
     public var companionTable: TableFigure? = nil
+    /// Further plots shown under the companion table, each with its own table (an experiment's per-step errors).
+    public var companionPlots: [PlotFigure]? = nil
 }
