@@ -147,6 +147,65 @@ struct BadContentTests {
              expected: "content/x.md:5:1: error: unknown key 'beta_shedule' in 'scheduler plot'"),
         Case(name: "a directive that is not YAML", files: ["x.md": "# X\n\n```scheduler table\nt: [0, 1\n```\n"],
              expected: "content/x.md:5:1: error: invalid YAML"),
+        // Experiment knobs: every key, at the place of the value at fault
+        experimentCase("an experiment with eta below 0", "eta: -1",
+                       expected: "content/x.md:7:6: error: 'eta' must be a number ≥ 0 such as 0.5, not '-1'"),
+        experimentCase("an experiment with s_churn that is not a number", "s_churn: lots",
+                       expected: "content/x.md:7:10: error: 's_churn' must be a number ≥ 0 such as 40, not 'lots'"),
+        experimentCase("an experiment with s_tmin below 0", "s_tmin: -0.5",
+                       expected: "content/x.md:7:9: error: 's_tmin' must be a number ≥ 0 such as 0.05, not '-0.5'"),
+        experimentCase("an experiment with s_tmax of 0", "s_tmax: 0",
+                       expected: "content/x.md:7:9: error: 's_tmax' must be a number > 0 such as 50, or .inf, not '0'"),
+        experimentCase("an experiment with s_noise NaN", "s_noise: .nan",
+                       expected: "content/x.md:7:10: error: 's_noise' must be a number ≥ 0 such as 1.003, not '.nan'"),
+        experimentCase("an experiment with strength above 1", "strength: 1.5",
+                       expected: "content/x.md:7:11: error: 'strength' must be a number in (0, 1] such as 0.6, not '1.5'"),
+        experimentCase("an experiment with guidance that is a number", "guidance: 7.5",
+                       expected: "content/x.md:7:11: error: 'guidance' must be a mapping such as {class: 1, scale: 7.5}"),
+        experimentCase("an experiment with guidance without a scale", "guidance: {class: 1}",
+                       expected: "content/x.md:7:11: error: 'guidance' needs 'class' and 'scale', such as {class: 1, scale: 7.5}"),
+        experimentCase("an experiment with a guidance class that is not an integer", "guidance: {class: one, scale: 7.5}",
+                       expected: "content/x.md:7:19: error: 'class' must be an integer class label, not 'one'"),
+        experimentCase("an experiment with a guidance scale that is not a number", "guidance: {class: 1, scale: high}",
+                       expected: "content/x.md:7:29: error: 'scale' must be a finite number such as 7.5, not 'high'"),
+        experimentCase("an experiment with guidance without classes in the data", "guidance: {class: 1, scale: 7.5}",
+                       expected: "content/x.md:7:1: error: 'guidance' needs class labels: add 'classes' to 'data', one per mean, such as [0, 1, 1]"),
+        experimentCase("an experiment with fit that is an unknown word", "fit: best",
+                       expected: "content/x.md:7:6: error: 'fit' must be 'all', 'auto' or a range of NFE such as {from: 20, to: 80}, not 'best'"),
+        experimentCase("an experiment with fit backwards", "fit: {from: 80, to: 20}",
+                       expected: "content/x.md:7:6: error: 'fit' must go from a smaller NFE to a larger one, not from 80 to 20"),
+        experimentCase("an experiment with fit without 'to'", "fit: {from: 20}",
+                       expected: "content/x.md:7:6: error: 'fit' needs 'to', such as {from: 20, to: 80}"),
+        experimentCase("an experiment with fit from 0", "fit: {from: 0, to: 20}",
+                       expected: "content/x.md:7:13: error: 'from' must be a positive number of model evaluations, not '0'"),
+        experimentCase("an experiment with fit over fewer than 2 points", "fit: {from: 2, to: 3}",
+                       expected: "content/x.md:7:1: error: 'fit' from 2 to 3 holds fewer than 2 of the sampler's NFE (5, 10)"),
+        experimentCase("an experiment with reference_slopes that is not a list", "reference_slopes: 2",
+                       expected: "content/x.md:7:19: error: 'reference_slopes' must be a list of orders such as [1, 2]"),
+        experimentCase("an experiment with a negative reference slope", "reference_slopes: [1, -2]",
+                       expected: "content/x.md:7:23: error: each of 'reference_slopes' must be a positive number, not '-2'"),
+        experimentCase("an experiment with per_step of 0", "per_step: 0",
+                       expected: "content/x.md:7:11: error: 'per_step' must be a step count from 1 to 1000, not '0'"),
+        experimentCase("an experiment with per_step with the wasserstein metric", "per_step: 12\nmetric: wasserstein",
+                       expected: "content/x.md:7:11: error: 'per_step' needs 'metric: ode_error': a step's error is measured against the exact ODE"),
+        Case(name: "an experiment with eta on a sampler that is not DDIM",
+             files: ["x.md": "# E\n\n```scheduler experiment\ndata: {means: [0, 1], std: 1}\nsamplers: [{scheduler: EulerDiscrete, eta: 0.5}]\nsteps: [5]\n```\n"],
+             expected: "content/x.md:5:39: error: eta is an argument of DDIMScheduler.step, not of EulerDiscreteScheduler.step"),
+        Case(name: "an experiment with s_churn on a sampler that is not EulerDiscrete",
+             files: ["x.md": "# E\n\n```scheduler experiment\ndata: {means: [0, 1], std: 1}\nsamplers: [{scheduler: DDIM, s_churn: 1}]\nsteps: [5]\n```\n"],
+             expected: "content/x.md:5:30: error: s_churn, s_tmin, s_tmax and s_noise are arguments of EulerDiscreteScheduler.step, not of DDIMScheduler.step"),
+        Case(name: "an experiment whose classes do not match the means",
+             files: ["x.md": "# E\n\n```scheduler experiment\ndata: {means: [0, 1], std: 1, classes: [0, 1, 1]}\nsamplers: [{scheduler: DDIM}]\nsteps: [5]\n```\n"],
+             expected: "content/x.md:4:40: error: 'classes' has 3 labels but there are 2 means"),
+        Case(name: "an experiment with a class label that is not an integer",
+             files: ["x.md": "# E\n\n```scheduler experiment\ndata: {means: [0, 1], std: 1, classes: [0, a]}\nsamplers: [{scheduler: DDIM}]\nsteps: [5]\n```\n"],
+             expected: "content/x.md:4:40: error: 'classes' must be a list of integer class labels, one per mean, such as [0, 1, 1]"),
+        Case(name: "an experiment guided towards a class no component has",
+             files: ["x.md": "# E\n\n```scheduler experiment\ndata: {means: [0, 1], std: 1, classes: [0, 0]}\nguidance: {class: 1, scale: 2}\nsamplers: [{scheduler: DDIM}]\nsteps: [5]\n```\n"],
+             expected: "content/x.md:5:1: error: no component of positive weight has class 1"),
+        Case(name: "an experiment whose strength keeps no step",
+             files: ["x.md": "# E\n\n```scheduler experiment\ndata: {means: [0, 1], std: 1}\nsamplers: [{scheduler: DDIM, strength: 0.1}]\nsteps: [5]\n```\n"],
+             expected: "content/x.md:5:30: error: strength 0.1 keeps no step of 5 (diffusers' get_timesteps keeps ⌊steps·strength⌋)"),
         // Setup
         Case(name: "an empty content folder", arguments: ["--content", "content", "--output", "site", "--no-cache"], status: 2,
              expected: "error: no Markdown articles (*.md) in 'content'"),
@@ -158,6 +217,12 @@ struct BadContentTests {
                  try Data("keep me".utf8).write(to: root.appendingPathComponent("site/thesis.tex"))
              }, status: 2, expected: "is not empty and was not written by litmath"),
     ]
+
+    /// An experiment on 1-D data with DDIM at 5 and 10 steps, and `line` (line 7 of the page) added.
+    static func experimentCase(_ name: String, _ line: String, expected: String) -> Case {
+        let page = "# E\n\n```scheduler experiment\ndata: {means: [0, 1], std: 1}\nsamplers: [{scheduler: DDIM}]\nsteps: [5, 10]\n\(line)\n```\n"
+        return Case(name: name, files: ["x.md": page], expected: expected)
+    }
 
     @Test("Fails with a precise diagnostic and a non-zero exit, within the time limit, writing nothing", arguments: cases)
     func badInput(_ c: Case) throws {
