@@ -186,6 +186,8 @@ struct BadContentTests {
                        expected: "content/x.md:7:23: error: each of 'reference_slopes' must be a positive number, not '-2'"),
         experimentCase("an experiment with per_step of 0", "per_step: 0",
                        expected: "content/x.md:7:11: error: 'per_step' must be a step count from 1 to 1000, not '0'"),
+        experimentCase("an experiment with fit and the wasserstein metric", "fit: auto\nmetric: wasserstein",
+                       expected: "content/x.md:7:1: error: 'fit' needs 'metric: ode_error': slopes are fitted to errors that can go to zero"),
         experimentCase("an experiment with per_step with the wasserstein metric", "per_step: 12\nmetric: wasserstein",
                        expected: "content/x.md:7:11: error: 'per_step' needs 'metric: ode_error': a step's error is measured against the exact ODE"),
         Case(name: "an experiment with eta on a sampler that is not DDIM",

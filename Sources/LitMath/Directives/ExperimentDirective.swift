@@ -107,6 +107,9 @@ enum ExperimentDirective {
             diagnostics.append(.error("directive.missing-key", "'scheduler experiment' needs 'samplers', a non-empty list such as [{label: DDIM, scheduler: DDIM}]",
                                       at: map.node("samplers").map(map.location(of:)) ?? map.location))
         }
+        if metric != "ode_error", let fit = ([baseOptions] + samplers.map(\.options)).lazy.compactMap(\.fitLocation).first {
+            diagnostics.append(.error("directive.value", "'fit' needs 'metric: ode_error': slopes are fitted to errors that can go to zero", at: fit))
+        }
         if let data, data.classes == nil, let guided = samplers.lazy.compactMap(\.options.guidance).first {
             diagnostics.append(.error("directive.missing-key", "'guidance' needs class labels: add 'classes' to 'data', one per mean, such as [0, 1, 1]", at: guided.location))
         }

@@ -63,7 +63,10 @@ struct ExperimentOptions {
             options[keyPath: argument.path] = Number(value: value, location: map.keyLocation(argument.key))
         }
         if let node = map.node("guidance") { options.guidance = readGuidance(node, map: map, into: &diagnostics) }
-        if let node = map.node("fit") { options.fit = readFit(node, map: map, into: &diagnostics) }
+        if let node = map.node("fit") {
+            options.fit = readFit(node, map: map, into: &diagnostics)
+            options.fitKeyLocation = map.keyLocation("fit")
+        }
         return options
     }
 
@@ -137,6 +140,11 @@ struct ExperimentOptions {
         }
         return options
     }
+
+    /// Where `fit` was written, when it was.
+    var fitLocation: SourceLocation? { fit == nil ? nil : fitKeyLocation }
+    /// The location of the `fit` key that set `fit`.
+    var fitKeyLocation: SourceLocation?
 
     /// Where the library's refusal of one of these knobs points: the key the error names.
     func location(forKey key: String?) -> SourceLocation? {
