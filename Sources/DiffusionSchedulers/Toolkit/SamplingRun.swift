@@ -43,12 +43,16 @@ public struct SamplingRun: Sendable {
 
     /// How each step of the run contributes to its final error against the exact ODE solution.
     ///
-    /// With Φ(x, a → b) the exact probability-flow map between levels and xᵢ the states, step i's
-    /// *local* error is xᵢ₊₁ − Φ(xᵢ, ℓᵢ → ℓᵢ₊₁): what the step gets wrong over its own interval
-    /// from where it started. Its *propagated* error is eᵢ = Φ(xᵢ₊₁, ℓᵢ₊₁ → end) − Φ(xᵢ, ℓᵢ → end):
-    /// the same mistake carried to the end by the exact flow. The eᵢ telescope to the final error
-    /// E = x_N − Φ(x₀, ℓ₀ → end) exactly, so each step's *share* Σ⟨eᵢ, E⟩ / Σ|E|² (sums over the
-    /// samples) is the fraction of the final error it explains, and the shares add up to 1.
+    /// With Φ(x, a → b) the exact probability-flow map between levels and xᵢ the states at the
+    /// boundaries of the steps, step i's *local* error is xᵢ₊₁ − Φ(xᵢ, ℓᵢ → ℓᵢ₊₁): what the step gets
+    /// wrong over its own interval from where it started. Its *propagated* error is
+    /// eᵢ = Φ(xᵢ₊₁, ℓᵢ₊₁ → end) − Φ(xᵢ, ℓᵢ → end): the same mistake carried to the end by the exact
+    /// flow. The eᵢ telescope to the final error E = x_N − Φ(x₀, ℓ₀ → end) exactly, so each step's
+    /// *share* Σ⟨eᵢ, E⟩ / Σ|E|² (sums over the samples) is the fraction of the final error it explains,
+    /// and the shares add up to 1.
+    ///
+    /// A step is a step of the schedule: the model calls of a predictor–corrector pair (Heun's two
+    /// calls, whose first leaves a state at the level the second also ends at) count as one.
     ///
     /// - Parameters:
     ///   - referenceSteps: RK4 steps of each solve to the end (as for the run's own reference).
@@ -57,11 +61,14 @@ public struct SamplingRun: Sendable {
         _ model: some ExactModel, referenceSteps: Int = 400, localReferenceSteps: Int = 100
     ) throws(SchedulerError) -> StepErrors {
         let d = model.dimension
+        // The states that end a step: the last one, and every one whose successor moves to another level.
+        var boundaries = [0]
+        for j in 1..<states.count where j == states.count - 1 || levels[j + 1] != levels[j] { boundaries.append(j) }
         var toEnd: [[Double]] = []
-        toEnd.reserveCapacity(states.count)
-        for (state, level) in zip(states, levels) {
+        toEnd.reserveCapacity(boundaries.count)
+        for j in boundaries {
             toEnd.append(try model.probabilityFlowSolution(
-                points: model.points(of: state, key: "state"), start: level, end: endLevel, steps: referenceSteps))
+                points: model.points(of: states[j], key: "state"), start: levels[j], end: endLevel, steps: referenceSteps))
         }
         let final = try model.points(of: samples, key: "samples")
         let total = zip(final, toEnd[0]).map { $0 - $1 }
@@ -77,16 +84,17 @@ public struct SamplingRun: Sendable {
             return sum / count
         }
         var local: [Double] = [], propagated: [Double] = [], shares: [Double] = []
-        for i in 0..<(states.count - 1) {
+        for k in 0..<(boundaries.count - 1) {
+            let (i, j) = (boundaries[k], boundaries[k + 1])
             let before = try model.points(of: states[i], key: "state")
-            let after = try model.points(of: states[i + 1], key: "state")
+            let after = try model.points(of: states[j], key: "state")
             let exactStep = try model.probabilityFlowSolution(
-                points: before, start: levels[i], end: levels[i + 1], steps: localReferenceSteps)
+                points: before, start: levels[i], end: levels[j], steps: localReferenceSteps)
             local.append(meanNorm(zip(after, exactStep).map { $0 - $1 }))
-            let carried = zip(toEnd[i + 1], toEnd[i]).map { $0 - $1 }
+            let carried = zip(toEnd[k + 1], toEnd[k]).map { $0 - $1 }
             propagated.append(meanNorm(carried))
             var dot = 0.0
-            for j in carried.indices { dot += carried[j] * total[j] }
+            for m in carried.indices { dot += carried[m] * total[m] }
             shares.append(totalSquared > 0 ? dot / totalSquared : 0)
         }
         return StepErrors(local: local, propagated: propagated, shares: shares, finalError: meanNorm(total))
@@ -94,7 +102,7 @@ public struct SamplingRun: Sendable {
 }
 
 /// The per-step error decomposition of a ``SamplingRun`` (see ``SamplingRun/stepErrors(_:referenceSteps:localReferenceSteps:)``):
-/// one entry per step (per model evaluation), in sampling order.
+/// one entry per step of the schedule, in sampling order.
 public struct StepErrors: Sendable, Equatable {
     /// The mean distance between the step's result and the exact flow over its interval from the same point.
     public let local: [Double]

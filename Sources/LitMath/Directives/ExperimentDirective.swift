@@ -256,7 +256,7 @@ enum ExperimentDirective {
             stepPlot.companionTable = TableFigure(
                 caption: nil, headers: ["step"] + stepColumns.map(\.header),
                 rows: (0..<count).map { i in [Double(i + 1)] + stepColumns.map { i < $0.values.count ? $0.values[i] : .nan } },
-                format: format, id: id + "-per-step-table")
+                format: format, id: id + "-per-step-table", blankNaN: true)
             plot.companionPlots = [stepPlot]
         }
         return (plot, records)

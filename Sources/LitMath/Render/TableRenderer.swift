@@ -16,6 +16,8 @@ public struct TableFigure: Sendable, Codable {
     public var bestPerRow: Bool = false
     /// Columns of counts (an experiment's NFE beside its errors): printed as integers and left out of `best`.
     public var countColumns: [Int]? = nil
+    /// Whether NaN marks a missing value (a sampler with fewer steps than the others): an empty cell.
+    public var blankNaN: Bool? = nil
 
     /// Which value of a column is the best one.
     public enum Best: String, Sendable, Codable, CaseIterable {
@@ -48,6 +50,8 @@ enum TableRenderer {
                 if index == 0 || table.countColumns?.contains(index) == true {
                     let key = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : NumberFormat(digits: 6).string(value)
                     cells.append(index == 0 ? .el("th", [("scope", "row"), ("class", "num")], text: key) : .el("td", [("class", "num")], text: key))
+                } else if value.isNaN, table.blankNaN == true {
+                    cells.append(.el("td", [("class", "num")], []))
                 } else if let best = table.best, value == (table.bestPerRow ? bestValue(row: row, best) : bestValue(column: index, best)) {
                     cells.append(.el("td", [("class", "num lm-best")], [.el("strong", [], [table.format.html(value)])]))
                 } else {

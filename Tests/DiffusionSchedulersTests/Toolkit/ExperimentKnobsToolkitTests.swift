@@ -135,7 +135,7 @@ struct ExperimentKnobsToolkitTests {
         #expect(throws: SchedulerError.self) { try m.sample(scheduler: Self.make("DDIMScheduler"), steps: 20, start: Self.start, options: options) }
     }
 
-    @Test("Per-step errors telescope: the shares add up to 1 and the final error is the run's own")
+    @Test("Per-step errors telescope: the shares add up to 1, the final error is the run's own, and Heun's call pairs are one step")
     func stepErrorsTelescope() throws {
         let m = Toy.mixture2D
         let run = try m.sample(scheduler: Self.make("DPMSolverMultistepScheduler"), steps: 12, start: Self.start)
@@ -144,5 +144,11 @@ struct ExperimentKnobsToolkitTests {
         #expect(abs(steps.shares.reduce(0, +) - 1) < 1e-9)
         #expect(abs(steps.finalError - (try run.error(against: m))) < 1e-6)
         #expect(steps.local.allSatisfy { $0 >= 0 })
+        // Heun's predictor and corrector calls make one step of the schedule: 6 steps, 11 model calls.
+        let heun = try m.sample(scheduler: Self.make("HeunDiscreteScheduler"), steps: 6, start: Self.start)
+        #expect(heun.timesteps.count == 11)
+        let heunSteps = try heun.stepErrors(m)
+        #expect(heunSteps.local.count == 6)
+        #expect(abs(heunSteps.shares.reduce(0, +) - 1) < 1e-9)
     }
 }
