@@ -209,21 +209,16 @@ enum ExperimentDirective {
             var label = sampler.label
             // A slope only means something for an error that can go to zero (not a sampling-noise floor).
             if metric == "ode_error", steps.count >= 2 {
-                guard let range = fittedRange(nfe: evaluations, errors: errors, fit: sampler.options.fit ?? .all) else {
-                    if case let .range(from, to, location)? = sampler.options.fit {
-                        diagnostics.append(.error("directive.value", "'fit' from \(Expectations.number(from)) to \(Expectations.number(to)) holds fewer than 2 of the sampler's NFE (\(evaluations.map(Expectations.number).joined(separator: ", ")))",
-                                                  at: location))
-                        return nil
+                if let range = fittedRange(nfe: evaluations, errors: errors, fit: sampler.options.fit ?? .all) {
+                    if let slope = try? SampleMetrics.convergenceSlope(steps: range.map { Int(evaluations[$0]) }, errors: range.map { errors[$0] }) {
+                        records.append(ValueRecord(key: sampler.label + " slope", values: [slope], positions: nil))
+                        let from = Expectations.number(evaluations[range.lowerBound]), to = Expectations.number(evaluations[range.upperBound - 1])
+                        label += " (slope " + NumberFormat.minusSign(String(format: "%.2f", slope)) + ", NFE \(from)–\(to))"
                     }
-                    series.append(PlotFigure.Series(label: label, x: evaluations, y: errors, markers: true))
-                    records.append(ValueRecord(key: sampler.label, values: errors, positions: evaluations, positionName: "nfe"))
-                    columns.append(errors)
-                    continue
-                }
-                if let slope = try? SampleMetrics.convergenceSlope(steps: range.map { Int(evaluations[$0]) }, errors: range.map { errors[$0] }) {
-                    records.append(ValueRecord(key: sampler.label + " slope", values: [slope], positions: nil))
-                    let from = Expectations.number(evaluations[range.lowerBound]), to = Expectations.number(evaluations[range.upperBound - 1])
-                    label += " (slope " + NumberFormat.minusSign(String(format: "%.2f", slope)) + ", NFE \(from)–\(to))"
+                } else if case let .range(from, to, location)? = sampler.options.fit {
+                    diagnostics.append(.error("directive.value", "'fit' from \(Expectations.number(from)) to \(Expectations.number(to)) holds fewer than 2 of the sampler's NFE (\(evaluations.map(Expectations.number).joined(separator: ", ")))",
+                                              at: location))
+                    return nil
                 }
             }
             records.append(ValueRecord(key: sampler.label, values: errors, positions: evaluations, positionName: "nfe"))
