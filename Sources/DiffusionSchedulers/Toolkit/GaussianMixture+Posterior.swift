@@ -1,18 +1,6 @@
 import Foundation
 
-extension GaussianMixture {
-    /// The exact `target` prediction for every point of `sample` at noise level `level`.
-    ///
-    /// `sample` has shape `[N, D]`, or `[N]` when D = 1; the result has the same shape, in float32.
-    /// At σ = 0 the posterior is a point mass at x/α: the `sample` target is x/α, `epsilon` and
-    /// `v_prediction` are 0 and `flow_prediction` is −x/α; the score exists only when every
-    /// covariance is positive definite (else this throws).
-    public func predict(_ target: DenoiserTarget, sample: Tensor, level: NoiseLevel) throws(SchedulerError) -> Tensor {
-        let points = try points(of: sample, key: "sample")
-        let values = try predict(target, points: points, level: level)
-        return Tensor(uncheckedShape: sample.shape, scalars: values.map { Float($0) })
-    }
-
+extension GaussianMixture: ExactModel {
     /// The exact `target` prediction in double precision for points stored row by row (`N·D` values).
     public func predict(_ target: DenoiserTarget, points: [Double], level: NoiseLevel) throws(SchedulerError) -> [Double] {
         try checkFlatPoints(points)
@@ -57,26 +45,6 @@ extension GaussianMixture {
                 key: "sigma", message: "the density at sigma 0 does not exist for a mixture with a singular covariance")
         }
         return posterior.logDensity
-    }
-
-    /// The points of `tensor` as row-major doubles, checking that its shape is `[N, D]` (or `[N]` when D = 1).
-    func points(of tensor: Tensor, key: String) throws(SchedulerError) -> [Double] {
-        let shape = tensor.shape
-        let ok = (shape.count == 2 && shape[1] == dimension) || (shape.count == 1 && dimension == 1)
-        guard ok else {
-            let expected = dimension == 1 ? "[N, 1] or [N]" : "[N, \(dimension)]"
-            throw SchedulerError(
-                key: key, message: "\(key) has shape \(shape) but the mixture's points need shape \(expected)")
-        }
-        return tensor.scalars.map { Double($0) }
-    }
-
-    private func checkFlatPoints(_ points: [Double]) throws(SchedulerError) {
-        guard points.count % dimension == 0 else {
-            throw SchedulerError(
-                key: "points",
-                message: "points has \(points.count) values, not a multiple of the mixture's dimension \(dimension)")
-        }
     }
 }
 

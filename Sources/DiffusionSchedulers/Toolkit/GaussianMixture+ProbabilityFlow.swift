@@ -1,6 +1,6 @@
 import Foundation
 
-extension GaussianMixture {
+extension ExactModel {
     /// The exact probability-flow ODE solution from `sample` at level `start` to level `end`: the reference
     /// every deterministic sampler is measured against.
     ///
@@ -78,15 +78,19 @@ extension GaussianMixture {
         if thetaEnd < cutLow {
             // The exact-denoiser jump to θ_end: z_end = cos θ_end·x̂₀ + sin θ_end·ε̂ (DDIM), exact as θ → 0.
             let level = NoiseLevel(uncheckedAlpha: cos(b), sigma: sin(b))
-            let posterior = Posterior(mixture: self, points: z, level: level)
+            let originalSample = try predict(.sample, points: z, level: level)
+            let noise = try predict(.epsilon, points: z, level: level)
             let c = cos(thetaEnd), s = sin(thetaEnd)
-            for i in z.indices { z[i] = c * posterior.originalSample[i] + s * posterior.noise[i] }
+            for i in z.indices { z[i] = c * originalSample[i] + s * noise[i] }
         }
         return z.map { $0 * end.radius }
     }
 
+}
+
+extension GaussianMixture {
     /// The smallest positive standard deviation along any eigen-direction of any component, or 1 if all are point masses.
-    var smallestStandardDeviation: Double {
+    public var smallestStandardDeviation: Double {
         let positive = parts.flatMap(\.eigenvalues).filter { $0 > 0 }
         return positive.min().map { $0.squareRoot() } ?? 1
     }

@@ -19,6 +19,10 @@ enum FigureRenderer {
                 captionChildren.append(.el("a", [("class", "lm-data"), ("href", dataHref), ("download", "")], text: "Data (CSV)"))
             }
             if let table = plot.companionTable { children.append(TableRenderer.render(table, inline: inline)) }
+            for companion in plot.companionPlots ?? [] {
+                children.append(SVGPlotRenderer.render(companion, inline: inline))
+                if let table = companion.companionTable { children.append(TableRenderer.render(table, inline: inline)) }
+            }
             if !captionChildren.isEmpty { children.append(.el("figcaption", [("id", captionID)], captionChildren)) }
             // Chromium names a <figure> only from aria-labelledby, aria-label or title, not from
             // its <figcaption>: the plot's title names the figure, the caption describes it.

@@ -112,4 +112,6 @@ public struct PlotFigure: Sendable, Codable {
     /// The titles of the panels of small multiples, side by side with shared axes; each series
     /// names its panel. Nil (or one title) draws one plot.
     public var panelTitles: [String]? = nil
+    /// Further plots shown under the companion table, each with its own table (an experiment's per-step errors).
+    public var companionPlots: [PlotFigure]? = nil
 }

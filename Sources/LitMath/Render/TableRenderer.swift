@@ -15,6 +15,10 @@ public struct TableFigure: Sendable, Codable {
     public var best: Best? = nil
     /// Whether `best` compares the values of a row (the samplers at one budget) rather than a column.
     public var bestPerRow: Bool = false
+    /// Columns of counts (an experiment's NFE beside its errors): printed as integers and left out of `best`.
+    public var countColumns: [Int]? = nil
+    /// Whether NaN marks a missing value (a sampler with fewer steps than the others): an empty cell.
+    public var blankNaN: Bool? = nil
 
     /// Which value of a column is the best one.
     public enum Best: String, Sendable, Codable, CaseIterable {
@@ -31,7 +35,8 @@ enum TableRenderer {
             return best == .min ? values.min() : values.max()
         }
         func bestValue(row: [Double], _ best: TableFigure.Best) -> Double? {
-            let values = row.dropFirst().filter(\.isFinite)
+            let counts = Set(table.countColumns ?? [])
+            let values = row.indices.dropFirst().filter { !counts.contains($0) }.map { row[$0] }.filter(\.isFinite)
             return best == .min ? values.min() : values.max()
         }
         // Chromium names a <figure> only from aria-labelledby, aria-label or title (not from a
@@ -46,9 +51,11 @@ enum TableRenderer {
         let body = HTMLNode.el("tbody", [], table.rows.map { row in
             var cells: [HTMLNode] = []
             for (index, value) in row.enumerated() {
-                if index == 0 {
+                if index == 0 || table.countColumns?.contains(index) == true {
                     let key = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : NumberFormat(digits: 6).string(value)
-                    cells.append(.el("th", [("scope", "row"), ("class", "num")], text: key))
+                    cells.append(index == 0 ? .el("th", [("scope", "row"), ("class", "num")], text: key) : .el("td", [("class", "num")], text: key))
+                } else if value.isNaN, table.blankNaN == true {
+                    cells.append(.el("td", [("class", "num")], []))
                 } else if let best = table.best, value == (table.bestPerRow ? bestValue(row: row, best) : bestValue(column: index, best)) {
                     cells.append(.el("td", [("class", "num lm-best")], [.el("strong", [], [formats[index].html(value)])]))
                 } else {
