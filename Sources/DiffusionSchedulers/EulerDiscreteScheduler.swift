@@ -230,7 +230,7 @@ public final class EulerDiscreteScheduler {
         }
         let i = try resolveIndex(timestep)
         guard i + 1 < sigmas.count else {
-            throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
+            throw StepIndex.pastTheEnd(i, timesteps: timesteps.map(Double.init))
         }
         let sigma = sigmas[i]
         // Python-float maths for gamma, then σ̂ = σ·(γ + 1) as a float32 tensor op.

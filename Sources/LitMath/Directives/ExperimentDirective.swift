@@ -32,7 +32,8 @@ enum ExperimentDirective {
     static let dataKeys = ["means", "std", "weights", "covariances"]
     static let metrics = ["ode_error", "wasserstein"]
 
-    static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> (PlotFigure, [ValueRecord], ExperimentResults)? {
+    static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic],
+                    nonFiniteCauses: inout [String: String]) -> (PlotFigure, [ValueRecord], ExperimentResults)? {
         map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler experiment'", into: &diagnostics)
         let own = Set(keys + DirectiveRunner.commonKeys).subtracting(["scheduler"])
         let base = SchedulerSpec.read(map, reserved: own, over: nil, context: context, into: &diagnostics)
@@ -116,13 +117,7 @@ enum ExperimentDirective {
             var errors: [Double] = []
             var evaluations: [Double] = []
             for n in steps {
-                let scheduler: any DiffusionScheduler
-                switch sampler.spec.makeScheduler() {
-                case let .success(s): scheduler = s
-                case let .failure(diagnostic):
-                    diagnostics.append(diagnostic)
-                    return nil
-                }
+                guard let scheduler = sampler.spec.makeScheduler(reporting: &diagnostics) else { return nil }
                 do {
                     let run = try mixture.sample(scheduler: scheduler, steps: n, start: start,
                                                  generator: TorchGenerator(seed: UInt64(seed) &+ 1 &+ UInt64(index)), mu: sampler.mu?.value)
@@ -143,6 +138,9 @@ enum ExperimentDirective {
                             try run.exactSolution(mixture)
                         }
                         value = try SampleMetrics.meanDistance(run.samples, exact)
+                    }
+                    if !value.isFinite, let cause = firstNonFiniteStep(run, scheduler: scheduler) {
+                        nonFiniteCauses[sampler.label + "#\(errors.count)"] = cause
                     }
                     errors.append(value)
                     evaluations.append(Double(run.timesteps.count))
@@ -174,6 +172,22 @@ enum ExperimentDirective {
         plot.companionTable = table
         plot.dataXName = "nfe"
         return (plot, records, ExperimentResults(steps: steps, samplers: samplers.map(\.label), errors: columns))
+    }
+
+    /// Which step of a run first left a non-finite sample, and why when the cause is plain: two
+    /// equal sigmas in a row make the step in λ zero (h = 0), and a higher-order update divides by
+    /// it (`final_sigmas_type: sigma_min` after Karras sigmas ending at σ_min, say).
+    static func firstNonFiniteStep(_ run: SamplingRun, scheduler: any DiffusionScheduler) -> String? {
+        guard let k = run.states.firstIndex(where: { $0.scalars.contains { !$0.isFinite } }), k > 0 else { return nil }
+        var text = "step \(k) of \(run.timesteps.count) (timestep \(Expectations.number(run.timesteps[k - 1]))) first gave a non-finite sample"
+        if let sigmas = (scheduler as? any SigmaScheduled)?.sigmas, k < sigmas.count {
+            let from = Double(sigmas[k - 1]), to = Double(sigmas[k])
+            text += ", going from σ = \(Expectations.number(from)) to σ = \(Expectations.number(to))"
+            if from == to {
+                text += ": the two sigmas are equal, so the step in λ is h = 0, which a higher-order update divides by"
+            }
+        }
+        return text
     }
 
     /// A `mu` as written: its value and where its key is.

@@ -85,12 +85,12 @@ enum TableDirective {
 /// checked for typos without rejecting real `scheduler_config.json` keys.
 enum SchedulerKeys {
     static func isConfigurationKey(_ key: String) -> Bool {
-        key.hasPrefix("_") || key == inferenceSteps || SchedulerCatalog.allKeys.contains(key)
+        key.hasPrefix("_") || key == inferenceSteps || SchedulerCatalog.diffusersKeys.contains(key)
     }
 
     /// The `set_timesteps` argument, for the inference quantities.
     static let inferenceSteps = "num_inference_steps"
 
-    /// Every key of every scheduler class of DiffusionSchedulers.
-    static var known: Set<String> { SchedulerCatalog.allKeys }
+    /// Every key of every diffusers scheduler class DiffusionSchedulers knows (ported or not).
+    static var known: Set<String> { SchedulerCatalog.diffusersKeys }
 }
