@@ -66,6 +66,13 @@ public struct IgnoredConfigurationKey: Sendable, Hashable, CustomStringConvertib
     /// The diffusers classes that do have the key, sorted, e.g. `["PNDMScheduler"]`.
     public var owners: [String]
 
+    /// A key `className` ignored, with the classes that have it.
+    public init(key: String, className: String, owners: [String]) {
+        self.key = key
+        self.className = className
+        self.owners = owners
+    }
+
     /// `'skip_prk_steps' is a key of PNDMScheduler, not of DDIMScheduler: ignored, as diffusers' from_config ignores it`.
     public var description: String {
         "'\(key)' is a key of \(SchedulerCatalog.list(owners)), not of \(className): ignored, as diffusers' from_config ignores it"

@@ -237,7 +237,7 @@ public enum DirectiveRunner {
                 if let bad = record.values.firstIndex(where: { !$0.isFinite }) {
                     let position = record.positions.map { "\(record.positionName) = \(Expectations.number($0[bad]))" } ?? "position \(bad)"
                     let cause = nonFiniteCauses["\(record.key)#\(bad)"].map { [$0] } ?? []
-                    diagnostics.append(.error("directive.nonfinite", "directive '\(id)': '\(record.key)' is \(record.values[bad]) at \(position)",
+                    diagnostics.append(.error("directive.nonfinite", "directive '\(id)': '\(record.key)' is \(Self.nonFiniteName(record.values[bad])) at \(position)",
                                               at: block.location, notes: cause + ["add 'allow_nonfinite: true' to the directive if that is expected"]))
                 }
             }
@@ -251,6 +251,13 @@ public enum DirectiveRunner {
             diagnostics.append(.error("directive.failed", "'scheduler \(block.kind)' produced nothing", at: block.location))
         }
         return .failure(DirectiveFailure(diagnostics))
+    }
+}
+
+extension DirectiveRunner {
+    /// `NaN`, `infinity` or `-infinity`, as a message names a non-finite result (Swift prints `-nan`).
+    static func nonFiniteName(_ value: Double) -> String {
+        value.isNaN ? "NaN" : (value < 0 ? "-infinity" : "infinity")
     }
 }
 

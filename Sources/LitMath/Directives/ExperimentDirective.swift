@@ -171,6 +171,7 @@ enum ExperimentDirective {
                               xLabel: "model evaluations (NFE)", yLabel: metricName, xScale: xScale, yScale: yScale, series: series, id: id)
         plot.companionTable = table
         plot.dataXName = "nfe"
+        if map.node("title") != nil { plot.heading = title }
         return (plot, records, ExperimentResults(steps: steps, samplers: samplers.map(\.label), errors: columns))
     }
 
@@ -182,7 +183,8 @@ enum ExperimentDirective {
         var text = "step \(k) of \(run.timesteps.count) (timestep \(Expectations.number(run.timesteps[k - 1]))) first gave a non-finite sample"
         if let sigmas = (scheduler as? any SigmaScheduled)?.sigmas, k < sigmas.count {
             let from = Double(sigmas[k - 1]), to = Double(sigmas[k])
-            text += ", going from σ = \(Expectations.number(from)) to σ = \(Expectations.number(to))"
+            let digits = NumberFormat(digits: 4)
+            text += ", going from σ = \(digits.string(from, unicode: false)) to σ = \(digits.string(to, unicode: false))"
             if from == to {
                 text += ": the two sigmas are equal, so the step in λ is h = 0, which a higher-order update divides by"
             }

@@ -97,4 +97,8 @@ public struct PlotFigure: Sendable, Codable {
     public var dataXName: String = "t"
     /// A table shown under the plot (an experiment's numbers).
     public var companionTable: TableFigure? = nil
+    /// The title the author wrote, shown as the figure's visible heading (Markdown and math
+    /// allowed; formulas become placeholders while the page is parsed). Nil when the author gave
+    /// none, or when the title already shows as the caption.
+    public var heading: String? = nil
 }

@@ -64,7 +64,15 @@ pre code { background: none; padding: 0; }
 .token.interpolation-punctuation { color: var(--lm-k-keyword); }
 blockquote { margin: 1rem 0; padding: 0 1rem; border-left: 3px solid var(--lm-rule); color: var(--lm-muted); }
 .katex-display { overflow-x: auto; overflow-y: hidden; padding: .25rem 0; }
+/* KaTeX sets a \tag's number at the right edge of the line, absolutely, so a formula wider than
+   the column runs under it. Laid out in a row instead, the number follows the formula, the line
+   is as wide as both, and the box scrolls; a narrow formula stays centred, its number at the right. */
+.katex-display > .katex > .katex-html:has(> .tag) { display: flex; align-items: baseline; width: max-content; min-width: 100%; }
+.katex-display > .katex > .katex-html:has(> .tag) > .base:first-child { margin-left: auto; }
+.katex-display > .katex > .katex-html:has(> .tag) > .base:nth-last-child(2) { margin-right: auto; }
+.katex-display > .katex > .katex-html > .tag { position: static; flex: none; padding-left: 1.5em; }
 figure { margin: 1.75rem 0; }
+.lm-figure-title { margin: 0 0 .5rem; font: 600 15px/1.4 system-ui, "DejaVu Sans", sans-serif; color: var(--lm-fg); }
 figcaption, caption { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; color: var(--lm-muted); text-align: left; margin: .5rem 0; }
 .lm-plot { width: 100%; height: auto; display: block; font: 13px system-ui, "DejaVu Sans", sans-serif; }
 .lm-plot text { fill: var(--lm-fg); }

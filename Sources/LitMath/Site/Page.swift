@@ -104,6 +104,8 @@ public enum PageParser {
                             result.output = .table(table)
                         case var .plot(plot):
                             plot.caption = plot.caption.map { protect($0, at: directive.location) }
+                            plot.heading = plot.heading.map { protect($0, at: directive.location) }
+                            if let caption = plot.companionTable?.caption { plot.companionTable?.caption = protect(caption, at: directive.location) }
                             // Axis labels with math are typeset too (drawn in the SVG through foreignObject).
                             if plot.xLabel.contains("$") || plot.xLabel.contains("\\(") { plot.xLabelMath = protect(plot.xLabel, at: directive.location) }
                             if plot.yLabel.contains("$") || plot.yLabel.contains("\\(") { plot.yLabelMath = protect(plot.yLabel, at: directive.location) }
