@@ -82,7 +82,14 @@ figcaption, caption { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; colo
 .lm-plot .lm-minor { stroke-dasharray: 2 3; }
 .lm-plot .lm-frame { fill: none; stroke: var(--lm-muted); stroke-width: 1; }
 .lm-plot .lm-series { fill: none; stroke-width: 2.2; stroke-linejoin: round; stroke-linecap: round; }
-.lm-table-scroll { overflow-x: auto; }
+/* A table wider than the column scrolls in its box. A shadow marks the side with more columns
+   (the covers move with the content, the shadows stay with the box), so a half-shown column
+   reads as "scroll", not as "clipped". */
+.lm-table-scroll { overflow-x: auto;
+  background: linear-gradient(to right, var(--lm-bg) 40%, transparent) left center / 2.5rem 100% no-repeat local,
+    linear-gradient(to left, var(--lm-bg) 40%, transparent) right center / 2.5rem 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, color-mix(in srgb, var(--lm-fg) 22%, transparent), transparent) left center / .9rem 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, color-mix(in srgb, var(--lm-fg) 22%, transparent), transparent) right center / .9rem 100% no-repeat scroll; }
 /* A scroll container must also be the containing block of what it scrolls: KaTeX's hidden
    MathML is absolutely positioned, and without this it escapes the container and widens the
    page on phones. */
