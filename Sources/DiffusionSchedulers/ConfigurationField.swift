@@ -105,7 +105,7 @@ struct ConfigurationField<Root> {
 extension SchedulerConfiguration {
     /// Reads `fields` in order, after checking that every key in `values` is one of `keys`.
     mutating func read(_ values: [String: ConfigValue], fields: [ConfigurationField<Self>]) throws(SchedulerError) {
-        let reader = try ConfigurationReader(values, knownKeys: Self.keys)
+        let reader = try ConfigurationReader(values, knownKeys: Self.keys, className: Self.className)
         for field in fields { try field.read(&self, reader) }
     }
 

@@ -9,11 +9,19 @@ struct ConfigurationReader {
 
     let values: [String: ConfigValue]
 
-    /// Checks that every key is either a known option or diffusers metadata.
-    init(_ values: [String: ConfigValue], knownKeys: [String]) throws(SchedulerError) {
+    /// Checks that every key is either one of `className`'s options or diffusers metadata.
+    ///
+    /// A key of another diffusers class is named as such (the factory's default policy drops
+    /// those before this check, as `from_config` does); any other key gets a "did you mean".
+    init(_ values: [String: ConfigValue], knownKeys: [String], className: String) throws(SchedulerError) {
         for key in values.keys.sorted() where !knownKeys.contains(key) && !Self.metadataKeys.contains(key) {
+            let owners = SchedulerCatalog.classes(withKey: key)
+            if !owners.isEmpty {
+                throw SchedulerError(
+                    key: key, message: "'\(key)' is not a key of \(className) (it is a key of \(SchedulerCatalog.list(owners)))")
+            }
             throw SchedulerError(
-                key: key, message: "unknown config key '\(key)'",
+                key: key, message: "'\(key)' is not a key of \(className)",
                 suggestion: Self.closest(to: key, among: knownKeys))
         }
         self.values = values

@@ -87,8 +87,7 @@ public struct DDIMSchedulerConfiguration: SchedulerConfiguration, NoiseScheduleC
         case .linear, .scaledLinear, .squaredcosCapV2: return
         case .sigmoid, .laplace, .exp:
             throw SchedulerError(
-                key: "beta_schedule", message: "beta_schedule '\(schedule.rawValue)' is not implemented for DDIMScheduler",
-                suggestion: "squaredcos_cap_v2")
+                key: "beta_schedule", message: "beta_schedule '\(schedule.rawValue)' is not implemented for DDIMScheduler; choose linear, scaled_linear or squaredcos_cap_v2")
         }
     }
 }

@@ -226,7 +226,7 @@ public final class DPMSolverMultistepScheduler {
             try StepIndex.index(of: Double(timestep), in: timesteps, missing: .lastIndex) { Double($0) }
         }
         guard i + 1 < sigmas.count else {
-            throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
+            throw StepIndex.pastTheEnd(i, timesteps: timesteps.map(Double.init))
         }
         let layout = try SolverLayout(
             modelOutput: modelOutput, sampleShape: shape, sampleCount: count,

@@ -126,8 +126,7 @@ public struct DPMSolverMultistepSchedulerConfiguration: SchedulerConfiguration, 
         if !algorithmType.predictsData && finalSigmasType == .zero {
             throw SchedulerError(
                 key: "final_sigmas_type",
-                message: "final_sigmas_type 'zero' is not supported for algorithm_type '\(algorithmType.rawValue)'; choose 'sigma_min'",
-                suggestion: "sigma_min")
+                message: "final_sigmas_type 'zero' is not supported for algorithm_type '\(algorithmType.rawValue)'; choose 'sigma_min'")
         }
         guard !lambdaMinClipped.isNaN else {
             throw SchedulerError(key: "lambda_min_clipped", message: "lambda_min_clipped must be a number, not nan")

@@ -211,7 +211,7 @@ public final class DPMSolverSinglestepScheduler {
             try StepIndex.index(of: Double(timestep), in: timesteps, missing: .lastIndex) { Double($0) }
         }
         guard i + 1 < sigmas.count, i < orderList.count else {
-            throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
+            throw StepIndex.pastTheEnd(i, timesteps: timesteps.map(Double.init))
         }
         let slices = (config.varianceType == .learned || config.varianceType == .learnedRange)
             && config.predictionType == .epsilon

@@ -109,16 +109,14 @@ public struct DPMSolverSinglestepSchedulerConfiguration: SchedulerConfiguration,
         }
         if algorithmType == .sdeDpmsolver {
             throw SchedulerError(
-                key: "algorithm_type", message: "algorithm_type 'sde-dpmsolver' is not implemented for \(Self.className)",
-                suggestion: "sde-dpmsolver++")
+                key: "algorithm_type", message: "algorithm_type 'sde-dpmsolver' is not implemented for \(Self.className); use 'sde-dpmsolver++'")
         }
         try validateThresholding()
         _ = try sigmaSpacing()
         if !algorithmType.predictsData && finalSigmasType == .zero {
             throw SchedulerError(
                 key: "final_sigmas_type",
-                message: "final_sigmas_type 'zero' is not supported for algorithm_type '\(algorithmType.rawValue)'; choose 'sigma_min'",
-                suggestion: "sigma_min")
+                message: "final_sigmas_type 'zero' is not supported for algorithm_type '\(algorithmType.rawValue)'; choose 'sigma_min'")
         }
         guard !lambdaMinClipped.isNaN else {
             throw SchedulerError(key: "lambda_min_clipped", message: "lambda_min_clipped must be a number, not nan")

@@ -135,7 +135,7 @@ public final class EulerAncestralDiscreteScheduler {
         try sample.checkSameShape(as: modelOutput, "sample", "modelOutput")
         let i = try resolveIndex(timestep)
         guard i + 1 < sigmas.count else {
-            throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
+            throw StepIndex.pastTheEnd(i, timesteps: timesteps.map(Double.init))
         }
         let sigma = sigmas[i]
         guard config.predictionType != .sample else {

@@ -230,7 +230,7 @@ public final class EulerDiscreteScheduler {
         }
         let i = try resolveIndex(timestep)
         guard i + 1 < sigmas.count else {
-            throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
+            throw StepIndex.pastTheEnd(i, timesteps: timesteps.map(Double.init))
         }
         // One source of truth: the kernel runs on the scalars `stepCoefficients` shows.
         let k = coefficients(at: i, sChurn: sChurn, sTmin: sTmin, sTmax: sTmax, sNoise: sNoise)

@@ -195,7 +195,7 @@ public final class FlowMatchEulerDiscreteScheduler {
     private func prepareStep(timestep: Float, count: Int, generator: TorchGenerator?) throws(SchedulerError) -> StepPlan {
         let i = try resolveIndex(timestep)
         guard i + 1 < sigmas.count else {
-            throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
+            throw StepIndex.pastTheEnd(i, timesteps: timesteps.map(Double.init))
         }
         if config.stochasticSampling {
             guard let generator else {

@@ -170,7 +170,7 @@ public final class HeunDiscreteScheduler {
         let i = try resolveIndex(timestep)
         let first = stateInFirstOrder
         guard (first ? i + 1 : i) < sigmas.count, first || i >= 1 else {
-            throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
+            throw StepIndex.pastTheEnd(i, timesteps: timesteps.map(Double.init))
         }
         let sigma = first ? sigmas[i] : sigmas[i - 1]
         let sigmaNext = first ? sigmas[i + 1] : sigmas[i]

@@ -8,6 +8,27 @@ public enum SchedulerCatalog {
 
     /// Every configuration key of every scheduler class.
     public static let allKeys: Set<String> = Set(keysByClassName.values.joined())
+
+    /// Every configuration key of every diffusers scheduler class this catalog knows, including
+    /// classes without a port here (`PNDMScheduler`'s `skip_prk_steps`): the keys a pasted
+    /// `scheduler_config.json` may hold.
+    public static let diffusersKeys: Set<String> = allKeys.union(DiffusersClassKeys.unportedKeysByClassName.values.joined())
+
+    /// The diffusers classes that are known but not ported, with their configuration keys.
+    public static var unportedKeysByClassName: [String: [String]] { DiffusersClassKeys.unportedKeysByClassName }
+
+    /// The diffusers classes, ported or not, whose configuration has `key`, sorted by name.
+    public static func classes(withKey key: String) -> [String] {
+        let ported = keysByClassName.filter { $0.value.contains(key) }.map(\.key)
+        let unported = DiffusersClassKeys.unportedKeysByClassName.filter { $0.value.contains(key) }.map(\.key)
+        return (ported + unported).sorted()
+    }
+
+    /// `A`, `A and B`, `A, B and C`: class names in a sentence.
+    static func list(_ names: [String]) -> String {
+        guard names.count > 1 else { return names.first ?? "" }
+        return names.dropLast().joined(separator: ", ") + " and " + names.last!
+    }
 }
 
 /// A scheduler built on a discrete variance-preserving noise schedule (βₜ, ᾱₜ over the training

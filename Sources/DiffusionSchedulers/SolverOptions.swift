@@ -110,8 +110,7 @@ extension BetaSchedule {
     func check(allowed: [BetaSchedule], className: String) throws(SchedulerError) {
         guard allowed.contains(self) else {
             throw SchedulerError(
-                key: "beta_schedule", message: "beta_schedule '\(rawValue)' is not implemented for \(className)",
-                suggestion: ConfigurationReader.closest(to: rawValue, among: allowed.map(\.rawValue)))
+                key: "beta_schedule", message: "beta_schedule '\(rawValue)' is not implemented for \(className); choose \(SchedulerCatalog.list(allowed.map(\.rawValue)))")
         }
     }
 }

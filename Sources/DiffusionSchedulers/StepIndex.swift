@@ -55,6 +55,21 @@ struct StepIndex: Sendable {
         begin = nil
     }
 
+    /// The error of a step past the end of the schedule, naming the usual cause: a first timestep
+    /// that repeats (`use_beta_sigmas` at 40 steps gives 998, 998, …), so `index_for_timestep`
+    /// took its second match and sampling began at step 1, one step short at the end.
+    static func pastTheEnd(_ step: Int, timesteps: [Double]) -> SchedulerError {
+        var message = "step \(step) is past the last of \(timesteps.count) steps"
+        if timesteps.count >= 2, timesteps[0] == timesteps[1] {
+            let first = timesteps[0].rounded() == timesteps[0] ? String(Int(timesteps[0])) : String(timesteps[0])
+            let repeats = timesteps.prefix { $0 == timesteps[0] }.count
+            message += ": the first timestep, \(first), occurs \(repeats) times, and the first step starts at its second "
+                + "occurrence (diffusers' index_for_timestep), so the schedule runs out one step early; "
+                + "diffusers 0.42.1 raises an IndexError there too"
+        }
+        return SchedulerError(key: "timestep", message: message)
+    }
+
     /// Checks a `set_begin_index` argument against the schedule length.
     static func validateBegin(_ index: Int, count: Int) throws(SchedulerError) {
         guard index >= 0, index < count else {

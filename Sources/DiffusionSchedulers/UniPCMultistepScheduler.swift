@@ -214,7 +214,7 @@ public final class UniPCMultistepScheduler {
             try StepIndex.index(of: Double(timestep), in: timesteps, missing: .lastIndex) { Double($0) }
         }
         guard i + 1 < sigmas.count else {
-            throw SchedulerError(key: "timestep", message: "step \(i) is past the last of \(timesteps.count) steps")
+            throw StepIndex.pastTheEnd(i, timesteps: timesteps.map(Double.init))
         }
         let count = modelOutput.count
         let useCorrector = i > 0 && !config.disableCorrector.contains(i - 1) && lastSample != nil

@@ -65,6 +65,11 @@ struct Check: ParsableCommand {
         anchor is broken, or the output folder is not what 'build' would write now. Differences \
         are grouped by article and directive, as old → new (relative change).
 
+        Runnable Swift examples are compiled against the DiffusionSchedulers of a package: \
+        --package DIR, else the folder named by the environment variable LITMATH_PACKAGE, else the \
+        nearest folder at or above the content folder whose Package.swift declares \
+        DiffusionSchedulers (outside the repository, pass one of the first two).
+
         Exit status: 0 everything current; 1 differences or content errors; 2 setup errors.
         """
     )
@@ -78,11 +83,18 @@ struct Check: ParsableCommand {
     @Flag(name: .long, help: "Do not compile and run the runnable Swift examples.")
     var noExamples = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The folder of the package (its Package.swift declares DiffusionSchedulers) that the Swift examples are compiled against. Default: $LITMATH_PACKAGE when set, else the nearest such folder at or above the content folder.",
+        valueName: "dir"))
+    var package: String?
+
     func run() throws {
         Cleanup.removeLeftovers()
         Cleanup.onInterruptCleanUpAndExit()
         var action = CheckAction(content: URL(fileURLWithPath: content), output: URL(fileURLWithPath: output),
+                                 packageRoot: package.map { URL(fileURLWithPath: $0) },
                                  log: { FileHandle.standardError.write(Data($0.utf8)) })
+        action.command = Invocation.command(argv0: CommandLine.arguments[0])
         action.runsExamples = !noExamples
         let status = action.run()
         if status != 0 { throw ExitCode(status) }

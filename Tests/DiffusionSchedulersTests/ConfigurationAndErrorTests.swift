@@ -73,8 +73,7 @@ import Testing
 
     @Test func ddimRejectsDDPMOnlySchedules() {
         #expect(throws: SchedulerError(
-            key: "beta_schedule", message: "beta_schedule 'sigmoid' is not implemented for DDIMScheduler",
-            suggestion: "squaredcos_cap_v2")
+            key: "beta_schedule", message: "beta_schedule 'sigmoid' is not implemented for DDIMScheduler; choose linear, scaled_linear or squaredcos_cap_v2")
         ) {
             _ = try DDIMSchedulerConfiguration(values: ["beta_schedule": "sigmoid"])
         }

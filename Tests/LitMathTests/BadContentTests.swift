@@ -24,6 +24,10 @@ struct BadContentTests {
         var status: Int32 = 1
         /// Text the diagnostics must contain (the location and the start of the message).
         var expected: String
+        /// More text the diagnostics must contain: notes, and the other diagnostics of the case.
+        var alsoExpected: [String] = []
+        /// Text the diagnostics must not contain (a cascade, a wrong "did you mean").
+        var absent: [String] = []
         var testDescription: String { name }
     }
 
@@ -250,6 +254,37 @@ struct BadContentTests {
         Case(name: "an experiment whose strength keeps no step",
              files: ["x.md": "# E\n\n```scheduler experiment\ndata: {means: [0, 1], std: 1}\nsamplers: [{scheduler: DDIM, strength: 0.1}]\nsteps: [5]\n```\n"],
              expected: "content/x.md:5:30: error: strength 0.1 keeps no step of 5 (diffusers' get_timesteps keeps ⌊steps·strength⌋)"),
+        // Diagnostics that say why (issue 10)
+        Case(name: "a define used above its definition",
+             files: ["x.md": "# X\n\n```scheduler table\nscheduler: sd\nt: [0]\ncolumns: [beta]\n```\n\n```scheduler define\nname: sd\nbeta_schedule: linear\n```\n"],
+             expected: "content/x.md:4:12: error: unknown scheduler 'sd'",
+             alsoExpected: ["note: 'sd' is defined below, at line 10; move the define above its first use"]),
+        Case(name: "a typo inside a define does not cascade into pins computed with defaults",
+             files: ["x.md": "# X\n\nPinned {value}`sd.alpha_cumprod[999] = 0.0047`.\n\n```scheduler define\nname: sd\nbeta_schedul: scaled_linear\n```\n\n```scheduler table\nscheduler: sd\nt: [999]\ncolumns: [alpha_cumprod]\n```\n"],
+             expected: "content/x.md:7:1: error: unknown key 'beta_schedul' in 'scheduler define'",
+             alsoExpected: ["content/x.md:11:12: error: scheduler 'sd' has errors (see its define at line 6)",
+                            "content/x.md:3:16: error: scheduler 'sd' has errors (see its define at line 6)"],
+             absent: ["as written", "warning"]),
+        Case(name: "Stable Diffusion 1.5's PNDMScheduler config without a class that has a port",
+             files: ["x.md": "# X\n\n```scheduler define\nname: sd\n_class_name: PNDMScheduler\n_diffusers_version: 0.6.0\nskip_prk_steps: true\n```\n"],
+             expected: "content/x.md:5:14: error: DiffusionSchedulers has no port of PNDMScheduler",
+             alsoExpected: ["note: add 'scheduler: DDIM' (or another class) beside it"]),
+        Case(name: "a key of another class is a warning naming that class; a key of none is an error",
+             files: ["x.md": "# X\n\n```scheduler table\nscheduler: DPMSolverMultistep\nset_alpha_to_one: false\nbeta_shedule: linear\nt: [0]\ncolumns: [beta]\n```\n"],
+             expected: "content/x.md:6:1: error: unknown key 'beta_shedule' in 'scheduler table'",
+             alsoExpected: ["content/x.md:5:1: warning: 'set_alpha_to_one' is not a key of DPMSolverMultistepScheduler; ignored",
+                            "note: it is a key of DDIMScheduler, LCMScheduler, PNDMScheduler; diffusers' from_config ignores it too"]),
+        Case(name: "an incompatible option value gets the rule, not a 'did you mean'",
+             files: ["x.md": "# X\n\n```scheduler table\nscheduler: DPMSolverMultistep\nalgorithm_type: dpmsolver\nt: [0]\ncolumns: [beta]\n```\n"],
+             expected: "error: final_sigmas_type 'zero' is not supported for algorithm_type 'dpmsolver'; choose 'sigma_min'",
+             absent: ["did you mean"]),
+        Case(name: "use_beta_sigmas repeating the first timestep: said, instead of only 'past the last step'",
+             files: ["x.md": "# X\n\n```scheduler experiment\ndata: {means: [-1, 1], std: 0.5}\nsamplers:\n  - {label: beta, scheduler: DPMSolverMultistep, beta_schedule: scaled_linear, beta_start: 0.00085, beta_end: 0.012, use_beta_sigmas: true}\nsteps: [40]\nsamples: 8\n```\n"],
+             expected: "content/x.md:6:5: error: step 40 is past the last of 40 steps: the first timestep, 998, occurs 2 times, and the first step starts at its second occurrence (diffusers' index_for_timestep), so the schedule runs out one step early; diffusers 0.42.1 raises an IndexError there too"),
+        Case(name: "a NaN result names the step that produced it and the h = 0 cause",
+             files: ["x.md": "# X\n\n```scheduler experiment\nid: nan\ndata: {means: [-1, 1], std: 0.5}\nsamplers:\n  - {label: DPM-Solver 3M, scheduler: DPMSolverMultistep, beta_schedule: scaled_linear, beta_start: 0.00085, beta_end: 0.012, algorithm_type: dpmsolver, solver_order: 3, use_karras_sigmas: true, final_sigmas_type: sigma_min}\nsteps: [24]\nsamples: 8\n```\n"],
+             expected: "content/x.md:3:1: error: directive 'nan': 'DPM-Solver 3M' is NaN at nfe = 24",
+             alsoExpected: ["note: step 24 of 24 (timestep 0) first gave a non-finite sample, going from σ = 0.02917 to σ = 0.02917: the two sigmas are equal, so the step in λ is h = 0, which a higher-order update divides by"]),
         // Setup
         Case(name: "an empty content folder", arguments: ["--content", "content", "--output", "site", "--no-cache"], status: 2,
              expected: "error: no Markdown articles (*.md) in 'content'"),
@@ -314,6 +349,8 @@ struct BadContentTests {
         #expect(process.terminationReason == .exit, "ended by signal \(process.terminationStatus): \(output.suffix(2000))")
         #expect(process.terminationStatus == c.status, "exit status \(process.terminationStatus), expected \(c.status):\n\(output.prefix(3000))")
         #expect(output.contains(c.expected), "expected \(c.expected.debugDescription) in:\n\(output.prefix(3000))")
+        for text in c.alsoExpected { #expect(output.contains(text), "expected \(text.debugDescription) in:\n\(output.prefix(3000))") }
+        for text in c.absent { #expect(!output.contains(text), "did not expect \(text.debugDescription) in:\n\(output.prefix(3000))") }
         #expect(!output.contains("Fatal error") && !output.contains("Backtrac"), "\(output.prefix(3000))")
         #expect(try Self.listing(root) == before, "the build changed files beside or in its output folder")
     }

@@ -37,13 +37,14 @@ struct FigureNameTests {
         #expect(try references(in: bare).elements[head] == "thead")
     }
 
-    @Test("A plot figure is named by the plot's title and described by its caption")
+    @Test("A plot figure is named by the plot's title, shown as its visible heading, and described by its caption")
     func plots() throws {
         let (html, diagnostics) = TestSite.article("```scheduler plot\ntitle: Signal\ny: beta\ncaption: The betas\n```\n")
         #expect(diagnostics.isEmpty)
         let refs = try references(in: html)
         let title = try #require(refs.labelledBy), caption = try #require(refs.describedBy)
-        #expect(refs.elements[title] == "title")
+        #expect(refs.elements[title] == "p")
+        #expect(html.contains("<p class=\"lm-figure-title\" id=\"\(title)\">Signal</p>"))
         #expect(refs.elements[caption] == "figcaption")
         #expect(html.contains(">Signal</title>") && html.contains("<span class=\"lm-figure-number\">Figure 1.</span> The betas <a class=\"lm-data\" href=\"x.plot-1.csv\" download=\"\">Data (CSV)</a></figcaption>"))
     }

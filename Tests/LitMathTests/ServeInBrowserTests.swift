@@ -19,6 +19,21 @@ struct ServeInBrowserTests {
         return false
     }
 
+    /// The contrast ratio (WCAG) of the overlay's `pre` text against the background it is drawn on:
+    /// the `pre`'s own background when it has one, else the overlay's.
+    static let overlayContrast = """
+        (() => {
+          const o = document.getElementById('litmath-build-error'), pre = o.querySelector('pre');
+          const rgba = s => s.match(/[\\d.]+/g).map(Number);
+          const lum = ([r, g, b]) => { const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+                                       return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+          const own = rgba(getComputedStyle(pre).backgroundColor);
+          const back = own.length === 4 && own[3] === 0 ? rgba(getComputedStyle(o).backgroundColor) : own;
+          const a = lum(rgba(getComputedStyle(pre).color)), b = lum(back);
+          return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        })()
+        """
+
     @Test("An edit reloads the open page; an error shows the overlay in place; the fix reloads it away")
     func liveReloadInBrowser() throws {
         let fixture = try ServeTests.Fixture()
@@ -49,6 +64,15 @@ struct ServeInBrowserTests {
             #expect(overlay.position == "fixed" && overlay.covers)
             #expect(overlay.before, "shown in place, without a reload")
             #expect(try tab.evaluate("document.body.innerText.includes('Second version.')") == true, "the last good page stays underneath")
+            // The theme's `pre` rule (a light code background) must not win over the overlay's
+            // colours: the text stays light on the overlay's dark backdrop, in both schemes.
+            for scheme in [Browser.ColorScheme.light, .dark] {
+                let other = try browser.open(fixture.server.url.appendingPathComponent("ddpm.html"), colorScheme: scheme)
+                defer { other.close() }
+                #expect(waitUntil(other, "document.getElementById('litmath-build-error')"), "a page opened while the build is broken shows the overlay")
+                let contrast: Double = try other.evaluate(Self.overlayContrast)
+                #expect(contrast >= 7, "\(scheme): the overlay's text has contrast \(contrast) against what is behind it")
+            }
 
             try fixture.write("ddpm.md", ServeTests.ddpm.replacingOccurrences(of: "First version.", with: "Fixed version."))
             #expect(waitUntil(tab, "document.body.innerText.includes('Fixed version.') && !document.getElementById('litmath-build-error')"),

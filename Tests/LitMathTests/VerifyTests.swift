@@ -107,7 +107,7 @@ struct VerifyTests {
         #expect(log.contains("content/index.md") || log.contains("/content/index.md"))
         #expect(log.contains("directive 'table-1'"))
         #expect(log.contains("\"linear\" t=500:"))
-        #expect(log.contains("fix: if the new values are right, run 'swift run litmath bless'"))
+        #expect(log.contains("fix: if the new values are right, run 'litmath bless'"))
 
         // A line that is not in the file's grammar is an error at its position.
         try project.write(path, original + "garbage here\n")
@@ -158,7 +158,7 @@ struct VerifyTests {
         let (status, log) = project.check()
         #expect(status == 1)
         #expect(log.contains("site/index.html is stale"))
-        #expect(log.contains("fix: run 'swift run litmath build'"))
+        #expect(log.contains("fix: run 'litmath build'"))
     }
 
     @Test("Pins: precision follows the digits written", arguments: [

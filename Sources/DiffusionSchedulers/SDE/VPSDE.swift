@@ -56,8 +56,7 @@ public struct VPSDE: DiffusionSDE, Equatable {
         default:
             throw SchedulerError(
                 key: "beta_schedule",
-                message: "beta_schedule '\(betaSchedule.rawValue)' has no continuous VP-SDE here; use linear or scaled_linear",
-                suggestion: BetaSchedule.linear.rawValue)
+                message: "beta_schedule '\(betaSchedule.rawValue)' has no continuous VP-SDE here; use linear or scaled_linear")
         }
         let t = Double(numTrainTimesteps)
         try self.init(betaMin: t * betaStart, betaMax: t * betaEnd, shape: shape)

@@ -95,8 +95,22 @@ public struct DirectiveContext: Sendable {
     var ordinals: [String: Int] = [:]
     /// Ids used so far on the page.
     var usedIDs: Set<String> = []
+    /// Definitions whose `define` block had errors, by name, at their `name`: a use of one fails
+    /// with a pointer there instead of computing with default configuration.
+    var failedDefinitions: [String: SourceLocation] = [:]
+    /// Every `define` of the page by name, at its `name`, known before any directive runs, so a
+    /// use above its definition can say where the definition is.
+    var pageDefinitions: [String: SourceLocation] = [:]
 
     public init() {}
+
+    /// A context that knows every `define` among `blocks` (the page's directives, in order), so a
+    /// use written above its definition gets a note saying where the definition is.
+    public init(announcing blocks: [DirectiveBlock]) {
+        for block in blocks {
+            if let (name, location) = DirectiveRunner.definedName(block), pageDefinitions[name] == nil { pageDefinitions[name] = location }
+        }
+    }
 }
 
 /// Parses and runs scheduler directives against DiffusionSchedulers.
@@ -105,6 +119,15 @@ public enum DirectiveRunner {
     static let kinds = ["plot", "table", "value", "define", "experiment", "trajectory", "density"]
     /// Keys every directive accepts.
     static let commonKeys = ["id", "rtol", "atol", "allow_nonfinite"]
+
+    /// The name a `scheduler define` block gives and where it is written, read without running
+    /// the block, so that a use above the definition can point at it.
+    static func definedName(_ block: DirectiveBlock) -> (name: String, location: SourceLocation)? {
+        guard block.kind == "define", let root = try? Yams.compose(yaml: block.body), let mapping = root.mapping,
+              let name = mapping["name"], let text = name.string else { return nil }
+        let line = block.line + (name.mark?.line ?? 1), column = (name.mark?.column ?? 1) + block.column - 1
+        return (text, SourceLocation(file: block.file, line: line, column: column))
+    }
 
     /// Runs one directive in the page's context (which a `define` block extends).
     public static func run(_ block: DirectiveBlock, context: inout DirectiveContext) -> Result<DirectiveResult, DirectiveFailure> {
@@ -165,6 +188,8 @@ public enum DirectiveRunner {
         var output: DirectiveOutput?
         var records: [ValueRecord] = []
         var experiment: ExperimentResults?
+        // Why a result is not finite, when the directive can tell: by record key and position index.
+        var nonFiniteCauses: [String: String] = [:]
         switch block.kind {
         case "plot":
             if let plot = PlotDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
@@ -179,7 +204,8 @@ public enum DirectiveRunner {
                 }
             }
         case "experiment":
-            if let (plot, experimentRecords, results) = ExperimentDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics) {
+            if let (plot, experimentRecords, results) = ExperimentDirective.run(map, id: figureID, context: context, diagnostics: &diagnostics,
+                                                                                   nonFiniteCauses: &nonFiniteCauses) {
                 output = .plot(plot)
                 records = experimentRecords
                 experiment = results
@@ -206,16 +232,23 @@ public enum DirectiveRunner {
             }
         default:
             if let (name, spec) = DefineDirective.run(map, context: context, diagnostics: &diagnostics) {
-                context.definitions[name] = spec
-                output = .definition(name: name, yaml: block.body)
+                if diagnostics.containsErrors {
+                    context.failedDefinitions[name] = map.location(of: map.node("name")!)
+                } else {
+                    context.definitions[name] = spec
+                    output = .definition(name: name, yaml: block.body)
+                }
+            } else if let name = map.node("name")?.string, context.definitions[name] == nil {
+                context.failedDefinitions[name] = map.location(of: map.node("name")!)
             }
         }
         if !allowsNonFinite {
             for record in records {
                 if let bad = record.values.firstIndex(where: { !$0.isFinite }) {
                     let position = record.positions.map { "\(record.positionName) = \(Expectations.number($0[bad]))" } ?? "position \(bad)"
-                    diagnostics.append(.error("directive.nonfinite", "directive '\(id)': '\(record.key)' is \(record.values[bad]) at \(position)",
-                                              at: block.location, notes: ["add 'allow_nonfinite: true' to the directive if that is expected"]))
+                    let cause = nonFiniteCauses["\(record.key)#\(bad)"].map { [$0] } ?? []
+                    diagnostics.append(.error("directive.nonfinite", "directive '\(id)': '\(record.key)' is \(Self.nonFiniteName(record.values[bad])) at \(position)",
+                                              at: block.location, notes: cause + ["add 'allow_nonfinite: true' to the directive if that is expected"]))
                 }
             }
         }
@@ -228,6 +261,13 @@ public enum DirectiveRunner {
             diagnostics.append(.error("directive.failed", "'scheduler \(block.kind)' produced nothing", at: block.location))
         }
         return .failure(DirectiveFailure(diagnostics))
+    }
+}
+
+extension DirectiveRunner {
+    /// `NaN`, `infinity` or `-infinity`, as a message names a non-finite result (Swift prints `-nan`).
+    static func nonFiniteName(_ value: Double) -> String {
+        value.isNaN ? "NaN" : (value < 0 ? "-infinity" : "infinity")
     }
 }
 
@@ -276,6 +316,7 @@ struct QuantityEvaluator {
     private mutating func scheduleValues(_ quantity: ScheduleQuantity, for spec: SchedulerSpec, diagnostics: inout [Diagnostic]) -> [Double]? {
         let key = "\(spec.kind)|" + spec.values.keys.sorted().map { "\($0)=\(spec.values[$0]!)" }.joined(separator: ",")
         if let cached = cache[key] { return quantity.values(cached) }
+        for warning in spec.ignoredKeyWarnings() where !diagnostics.contains(warning) { diagnostics.append(warning) }
         switch spec.makeSchedule() {
         case let .success(schedule):
             cache[key] = schedule
@@ -288,17 +329,12 @@ struct QuantityEvaluator {
 
     /// `final_alpha_cumprod` of the schedulers that have one (DDIM, LCM), as a one-element list.
     func finalAlphaCumprod(for spec: SchedulerSpec, diagnostics: inout [Diagnostic]) -> [Double]? {
-        switch spec.makeScheduler() {
-        case let .failure(diagnostic):
-            if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
-            return nil
-        case let .success(scheduler):
-            if let ddim = scheduler as? DDIMScheduler { return [Double(ddim.finalAlphaCumprod)] }
-            if let lcm = scheduler as? LCMScheduler { return [Double(lcm.finalAlphaCumprod)] }
-            diagnostics.append(.error("directive.scheduler", "\(spec.kind.className) has no final_alpha_cumprod", at: spec.location,
-                                      notes: ["DDIMScheduler and LCMScheduler have one: the ᾱ after the last step (1 with 'set_alpha_to_one', else ᾱ₀)"]))
-            return nil
-        }
+        guard let scheduler = spec.makeScheduler(reporting: &diagnostics) else { return nil }
+        if let ddim = scheduler as? DDIMScheduler { return [Double(ddim.finalAlphaCumprod)] }
+        if let lcm = scheduler as? LCMScheduler { return [Double(lcm.finalAlphaCumprod)] }
+        diagnostics.append(.error("directive.scheduler", "\(spec.kind.className) has no final_alpha_cumprod", at: spec.location,
+                                  notes: ["DDIMScheduler and LCMScheduler have one: the ᾱ after the last step (1 with 'set_alpha_to_one', else ᾱ₀)"]))
+        return nil
     }
 
     /// `timesteps` or `inference_sigmas` after `set_timesteps(num_inference_steps)`.
@@ -307,29 +343,24 @@ struct QuantityEvaluator {
             diagnostics.append(.error("directive.missing-key", "'\(quantity.rawValue)' needs 'num_inference_steps', the argument of set_timesteps", at: spec.location))
             return nil
         }
-        switch spec.makeScheduler() {
-        case let .failure(diagnostic):
-            if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+        guard let scheduler = spec.makeScheduler(reporting: &diagnostics) else { return nil }
+        do {
+            try scheduler.setTimesteps(steps)
+        } catch {
+            diagnostics.append(spec.diagnostic(for: error))
             return nil
-        case let .success(scheduler):
-            do {
-                try scheduler.setTimesteps(steps)
-            } catch {
-                diagnostics.append(spec.diagnostic(for: error))
-                return nil
-            }
-            if quantity.isStep { return report(StepQuantities.values(quantity, scheduler: scheduler, spec: spec), &diagnostics) }
-            if let bad = StepQuantities.checkArguments(spec, scheduler: scheduler) {
-                diagnostics.append(bad)
-                return nil
-            }
-            if quantity == .timesteps { return scheduler.timestepValues }
-            guard let sigmas = (scheduler as? any SigmaScheduled)?.sigmas else {
-                diagnostics.append(.error("directive.scheduler", "\(spec.kind.className) has no inference sigmas; use 'timesteps'", at: spec.location))
-                return nil
-            }
-            return sigmas.map(Double.init)
         }
+        if quantity.isStep { return report(StepQuantities.values(quantity, scheduler: scheduler, spec: spec), &diagnostics) }
+        if let bad = StepQuantities.checkArguments(spec, scheduler: scheduler) {
+            diagnostics.append(bad)
+            return nil
+        }
+        if quantity == .timesteps { return scheduler.timestepValues }
+        guard let sigmas = (scheduler as? any SigmaScheduled)?.sigmas else {
+            diagnostics.append(.error("directive.scheduler", "\(spec.kind.className) has no inference sigmas; use 'timesteps'", at: spec.location))
+            return nil
+        }
+        return sigmas.map(Double.init)
     }
 }
 

@@ -40,7 +40,8 @@ enum ExperimentDirective {
         var options: ExperimentOptions
     }
 
-    static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic]) -> (PlotFigure, [ValueRecord], ExperimentResults)? {
+    static func run(_ map: YAMLMap, id: String, context: DirectiveContext, diagnostics: inout [Diagnostic],
+                    nonFiniteCauses: inout [String: String]) -> (PlotFigure, [ValueRecord], ExperimentResults)? {
         map.checkKeys(keys + DirectiveRunner.commonKeys, alsoAllowed: SchedulerKeys.isConfigurationKey, context: "'scheduler experiment'", into: &diagnostics)
         let own = Set(keys + DirectiveRunner.commonKeys).subtracting(["scheduler"])
         let base = SchedulerSpec.read(map, reserved: own, over: nil, context: context, into: &diagnostics)
@@ -162,13 +163,7 @@ enum ExperimentDirective {
             var evaluations: [Double] = []
             // The step counts, then the decomposed one (its run is not a point of the curve unless listed).
             for n in steps + (perStep.map { [$0] } ?? []) {
-                let scheduler: any DiffusionScheduler
-                switch sampler.spec.makeScheduler() {
-                case let .success(s): scheduler = s
-                case let .failure(diagnostic):
-                    diagnostics.append(diagnostic)
-                    return nil
-                }
+                guard let scheduler = sampler.spec.makeScheduler(reporting: &diagnostics) else { return nil }
                 do {
                     let run = try model.sample(scheduler: scheduler, steps: n, start: start,
                                                generator: TorchGenerator(seed: UInt64(seed) &+ 1 &+ UInt64(index)), mu: sampler.mu?.value,
@@ -200,6 +195,9 @@ enum ExperimentDirective {
                             try run.exactSolution(model)
                         }
                         value = try SampleMetrics.meanDistance(run.samples, exact)
+                    }
+                    if !value.isFinite, let cause = firstNonFiniteStep(run, scheduler: scheduler) {
+                        nonFiniteCauses[sampler.label + "#\(errors.count)"] = cause
                     }
                     errors.append(value)
                     evaluations.append(Double(run.timesteps.count))
@@ -262,6 +260,7 @@ enum ExperimentDirective {
                 format: format, id: id + "-per-step-table", blankNaN: true)
             plot.companionPlots = [stepPlot]
         }
+        if map.node("title") != nil { plot.heading = title }
         return (plot, records, ExperimentResults(steps: steps, samplers: samplers.map(\.label), errors: columns))
     }
 
@@ -341,6 +340,24 @@ enum ExperimentDirective {
             return nil
         }
         return n
+
+    }
+
+    /// Which step of a run first left a non-finite sample, and why when the cause is plain: two
+    /// equal sigmas in a row make the step in λ zero (h = 0), and a higher-order update divides by
+    /// it (`final_sigmas_type: sigma_min` after Karras sigmas ending at σ_min, say).
+    static func firstNonFiniteStep(_ run: SamplingRun, scheduler: any DiffusionScheduler) -> String? {
+        guard let k = run.states.firstIndex(where: { $0.scalars.contains { !$0.isFinite } }), k > 0 else { return nil }
+        var text = "step \(k) of \(run.timesteps.count) (timestep \(Expectations.number(run.timesteps[k - 1]))) first gave a non-finite sample"
+        if let sigmas = (scheduler as? any SigmaScheduled)?.sigmas, k < sigmas.count {
+            let from = Double(sigmas[k - 1]), to = Double(sigmas[k])
+            let digits = NumberFormat(digits: 4)
+            text += ", going from σ = \(digits.string(from, unicode: false)) to σ = \(digits.string(to, unicode: false))"
+            if from == to {
+                text += ": the two sigmas are equal, so the step in λ is h = 0, which a higher-order update divides by"
+            }
+        }
+        return text
     }
 
     /// A `mu` as written: its value and where its key is.

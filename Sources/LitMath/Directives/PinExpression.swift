@@ -165,6 +165,10 @@ struct PinExpression {
         i = start + name.unicodeScalars.count
         if context.definitions[name] != nil || SchedulerSpec.Kind(name: name) != nil { return try scheduleReference(name, at: start) }
         if let results = context.experiments[name] { return try experimentReference(name, results, at: start) }
+        if let failed = context.failedDefinitions[name] {
+            // Its define's errors are reported there; a number computed with defaults would be wrong.
+            throw Failure(message: "scheduler '\(name)' has errors (see its define at line \(failed.line))", offset: start)
+        }
         let candidates = SchedulerSpec.Kind.allCases.map(\.rawValue) + context.definitions.keys.sorted() + context.experiments.keys.sorted()
         var notes: [String] = []
         if let guess = Spelling.closest(to: name, in: candidates + Self.functions.keys.sorted()) { notes.append("did you mean '\(guess)'?") }
@@ -281,7 +285,7 @@ struct PinExpression {
         case let .schedule(spec, quantity, index, indexAt):
             var diagnostics: [Diagnostic] = []
             guard let values = evaluator.values(quantity, for: spec, diagnostics: &diagnostics) else {
-                let first = diagnostics.first ?? .error("value.failed", "could not compute the value", at: spec.location)
+                let first = diagnostics.first(where: { $0.severity == .error }) ?? diagnostics.first ?? .error("value.failed", "could not compute the value", at: spec.location)
                 throw Failure(message: first.message, offset: indexAt, diagnostic: first)
             }
             let k = index < 0 ? values.count + index : index

@@ -152,6 +152,8 @@ enum PlotDirective {
                               yLabel: map.string("y_label", into: &diagnostics) ?? yText,
                               xScale: xScale, yScale: yScale, series: series, id: id)
         plot.dataXName = axis
+        // A title with no caption is the caption; with one, it heads the figure.
+        if caption != nil { plot.heading = title }
         return plot
     }
 }

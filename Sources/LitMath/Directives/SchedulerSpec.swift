@@ -40,6 +40,12 @@ struct SchedulerSpec: Sendable {
     var stepArguments: [String: Double] = [:]
     /// Where the spec was written, for errors that name no key.
     var location: SourceLocation
+    /// A `_class_name` that names no class of the library (`PNDMScheduler`, or a typo), where it
+    /// was written; an error when the scheduler is built, unless a `scheduler:` picks the class.
+    var unresolvedClassName: (name: String, location: SourceLocation)?
+    /// Keys already reported as ignored for this class (by the `define` that wrote them), so each
+    /// use of a definition does not repeat the warning.
+    var reportedIgnoredKeys: Set<String> = []
 
     /// The keys of a series or column that are not scheduler configuration.
     static let schedulerKey = "scheduler"
@@ -61,14 +67,14 @@ struct SchedulerSpec: Sendable {
                 spec.location = map.location
             } else if let name = node.string, let kind = Kind(name: name) {
                 spec.kind = kind
+                spec.unresolvedClassName = nil
+            } else if let name = node.string, let failed = context.failedDefinitions[name] {
+                // The define's own errors say what is wrong; computing with defaults instead would
+                // only add wrong numbers (and wrong pin warnings) to them.
+                diagnostics.append(.error("directive.scheduler", "scheduler '\(name)' has errors (see its define at line \(failed.line))",
+                                          at: map.location(of: node)))
             } else {
-                let candidates = Kind.allCases.map(\.rawValue) + context.definitions.keys.sorted()
-                var notes = ["available: \(candidates.joined(separator: ", "))"]
-                if let guess = Spelling.closest(to: node.string ?? "", in: candidates) {
-                    notes.insert("did you mean '\(guess)'?", at: 0)
-                }
-                diagnostics.append(.error("directive.scheduler", "unknown scheduler '\(node.string ?? "")'",
-                                          at: map.location(of: node), notes: notes))
+                diagnostics.append(unknownScheduler(node.string ?? "", at: map.location(of: node), context: context))
             }
         }
         for pair in map.pairs where !reserved.contains(pair.key) && pair.key != schedulerKey {
@@ -90,8 +96,15 @@ struct SchedulerSpec: Sendable {
                 spec.locations[pair.key] = map.place(pair.keyNode.mark)
                 continue
             }
-            if pair.key == "_class_name", let name = pair.value.string, let kind = Kind(name: name) {
-                spec.kind = kind
+            // `_class_name` picks the class, unless `scheduler:` beside it does (as
+            // `DDIMScheduler.from_config(config)` overrides the class a config names).
+            if pair.key == "_class_name", map.node(schedulerKey) == nil || reserved.contains(schedulerKey), let name = pair.value.string {
+                if let kind = Kind(name: name) {
+                    spec.kind = kind
+                    spec.unresolvedClassName = nil
+                } else {
+                    spec.unresolvedClassName = (name, map.location(of: pair.value))
+                }
             }
             spec.values[pair.key] = configValue(pair.value)
             spec.locations[pair.key] = map.place(pair.keyNode.mark)
@@ -114,8 +127,58 @@ struct SchedulerSpec: Sendable {
         }
     }
 
+    /// The error for a `scheduler:` name that is neither a class nor a definition made above,
+    /// saying so when a `define` of that name comes further down the page.
+    static func unknownScheduler(_ name: String, at location: SourceLocation, context: DirectiveContext) -> Diagnostic {
+        let candidates = Kind.allCases.map(\.rawValue) + context.definitions.keys.sorted()
+        var notes = ["available: \(candidates.joined(separator: ", "))"]
+        if let below = context.pageDefinitions[name], below.line > location.line {
+            notes = ["'\(name)' is defined below, at line \(below.line); move the define above its first use"]
+        } else if let guess = Spelling.closest(to: name, in: candidates) {
+            notes.insert("did you mean '\(guess)'?", at: 0)
+        }
+        return .error("directive.scheduler", "unknown scheduler '\(name)'", at: location, notes: notes)
+    }
+
+    /// Builds the scheduler, adding its error (once) or a warning for each key the class ignores
+    /// because it belongs to another diffusers class.
+    func makeScheduler(reporting diagnostics: inout [Diagnostic]) -> (any DiffusionScheduler)? {
+        for warning in ignoredKeyWarnings() where !diagnostics.contains(warning) { diagnostics.append(warning) }
+        switch makeScheduler() {
+        case let .success(scheduler): return scheduler
+        case let .failure(diagnostic):
+            if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+            return nil
+        }
+    }
+
+    /// One warning per key of another diffusers class that this spec's class ignores, at the key,
+    /// as diffusers' `from_config` ignores them (Stable Diffusion 1.5's `skip_prk_steps` for DDIM).
+    func ignoredKeyWarnings() -> [Diagnostic] {
+        guard unresolvedClassName == nil else { return [] }
+        return SchedulerFactory.ignoredKeys(className: kind.className, config: values)
+            .filter { !reportedIgnoredKeys.contains(kind.className + "." + $0.key) }
+            .map { ignored in
+                .warning("directive.ignored-key", "'\(ignored.key)' is not a key of \(ignored.className); ignored",
+                         at: locations[ignored.key] ?? location,
+                         notes: ["it is a key of \(ignored.owners.joined(separator: ", ")); diffusers' from_config ignores it too"])
+            }
+    }
+
     /// Builds the scheduler, or a diagnostic at the offending key.
     func makeScheduler() -> Result<any DiffusionScheduler, Diagnostic> {
+        if let (name, at) = unresolvedClassName {
+            if SchedulerCatalog.unportedKeysByClassName[name] != nil {
+                return .failure(.error("directive.scheduler", "DiffusionSchedulers has no port of \(name)", at: at, notes: [
+                    "add 'scheduler: DDIM' (or another class) beside it to build this configuration with that class, as DDIMScheduler.from_config(config) does in diffusers",
+                    "classes: \(Kind.allCases.map(\.rawValue).joined(separator: ", "))",
+                ]))
+            }
+            var notes: [String] = []
+            if let guess = Spelling.closest(to: name, in: SchedulerFactory.classNames) { notes.append("did you mean '\(guess)'?") }
+            notes.append("classes: \(SchedulerFactory.classNames.joined(separator: ", "))")
+            return .failure(.error("directive.scheduler", "unknown scheduler class '\(name)'", at: at, notes: notes))
+        }
         do {
             return .success(try SchedulerFactory.make(className: kind.className, config: values))
         } catch {

@@ -85,7 +85,7 @@ enum TableDirective {
 /// checked for typos without rejecting real `scheduler_config.json` keys.
 enum SchedulerKeys {
     static func isConfigurationKey(_ key: String) -> Bool {
-        key.hasPrefix("_") || key == inferenceSteps || SchedulerCatalog.allKeys.contains(key)
+        key.hasPrefix("_") || key == inferenceSteps || SchedulerCatalog.diffusersKeys.contains(key)
     }
 
     /// The `set_timesteps` argument, for the inference quantities.
@@ -98,6 +98,6 @@ enum SchedulerKeys {
     /// Configuration or step argument: the keys a table, plot or value may set beside its own.
     static func isSpecKey(_ key: String) -> Bool { isConfigurationKey(key) || isStepArgument(key) }
 
-    /// Every key of every scheduler class of DiffusionSchedulers.
-    static var known: Set<String> { SchedulerCatalog.allKeys }
+    /// Every key of every diffusers scheduler class DiffusionSchedulers knows (ported or not).
+    static var known: Set<String> { SchedulerCatalog.diffusersKeys }
 }

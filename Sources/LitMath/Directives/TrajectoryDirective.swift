@@ -81,6 +81,7 @@ enum TrajectoryDirective {
                                   xLabel: "time t (1 = noise, 0 = data)", yLabel: "x_t", xScale: .linear, yScale: .linear,
                                   series: series, id: id)
             plot.xDescending = true
+            plot.heading = map.node("title") == nil ? nil : plot.title
             return plot
         } catch {
             diagnostics.append(.error("directive.trajectory", error.message, at: error.key.flatMap { map.node($0) }.map(map.location(of:)) ?? map.location))

@@ -1,3 +1,4 @@
+import DiffusionSchedulers
 /// `scheduler value`: one schedule quantity at one timestep, shown as `label = number`.
 ///
 /// ```yaml
@@ -72,13 +73,13 @@ enum DefineDirective {
             diagnostics.append(.error("directive.value", "'\(name)' is a scheduler class; choose another name", at: map.location(of: nameNode)))
             return nil
         }
-        let spec = SchedulerSpec.read(map, reserved: ["name", "id"], over: nil, context: context, into: &diagnostics)
+        var spec = SchedulerSpec.read(map, reserved: ["name", "id"], over: nil, context: context, into: &diagnostics)
         // Build it once now, so a bad configuration is reported at the definition. Only the scheduler:
         // flow matching has no ᾱ schedule, yet its inference sigmas and timesteps are quantities too.
-        if case let .failure(diagnostic) = spec.makeScheduler() {
-            diagnostics.append(diagnostic)
-            return nil
-        }
+        guard spec.makeScheduler(reporting: &diagnostics) != nil else { return nil }
+        // The keys of other classes were reported here, at the define; its uses need not repeat it.
+        spec.reportedIgnoredKeys = Set(SchedulerFactory.ignoredKeys(className: spec.kind.className, config: spec.values)
+            .map { spec.kind.className + "." + $0.key })
         return (name, spec)
     }
 }

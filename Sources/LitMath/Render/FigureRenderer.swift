@@ -4,13 +4,21 @@ import Foundation
 /// values as a labelled number, definitions as the configuration they name.
 enum FigureRenderer {
     /// `number` is the figure or table number of a directive with a caption; `dataHref` is the
-    /// page-relative link to the plot's data as CSV.
-    static func render(_ result: DirectiveResult, number: Int? = nil, inline: (String) -> HTMLNode, dataHref: String? = nil) -> HTMLNode {
+    /// page-relative link to the plot's data as CSV. `inline` renders labels (formulas and values);
+    /// `markdown` renders captions and headings, which may also hold code spans and emphasis.
+    static func render(_ result: DirectiveResult, number: Int? = nil, inline: (String) -> HTMLNode,
+                       markdown: ((String) -> HTMLNode)? = nil, dataHref: String? = nil) -> HTMLNode {
+        func markdownText(_ text: String) -> HTMLNode { markdown.map { $0(text) } ?? inline(text) }
         switch result.output {
         case let .plot(plot):
             var children = [SVGPlotRenderer.render(plot, inline: inline)]
+            // The title the author wrote heads the figure, visibly, and names it for assistive technology.
+            let headingID = plot.id + "-heading"
+            if let heading = plot.heading {
+                children.insert(.el("p", [("class", "lm-figure-title"), ("id", headingID)], [markdownText(heading)]), at: 0)
+            }
             let captionID = plot.id + "-caption"
-            var captionChildren: [HTMLNode] = plot.caption.map { [inline($0)] } ?? []
+            var captionChildren: [HTMLNode] = plot.caption.map { [markdownText($0)] } ?? []
             if let number, plot.caption != nil {
                 captionChildren.insert(contentsOf: [.el("span", [("class", "lm-figure-number")], text: "Figure \(number)."), .text(" ")], at: 0)
             }
@@ -18,18 +26,18 @@ enum FigureRenderer {
                 captionChildren.append(.text(" "))
                 captionChildren.append(.el("a", [("class", "lm-data"), ("href", dataHref), ("download", "")], text: "Data (CSV)"))
             }
-            if let table = plot.companionTable { children.append(TableRenderer.render(table, inline: inline)) }
+            if let table = plot.companionTable { children.append(TableRenderer.render(table, inline: inline, markdown: markdown)) }
             for companion in plot.companionPlots ?? [] {
                 children.append(SVGPlotRenderer.render(companion, inline: inline))
-                if let table = companion.companionTable { children.append(TableRenderer.render(table, inline: inline)) }
+                if let table = companion.companionTable { children.append(TableRenderer.render(table, inline: inline, markdown: markdown)) }
             }
             if !captionChildren.isEmpty { children.append(.el("figcaption", [("id", captionID)], captionChildren)) }
             // Chromium names a <figure> only from aria-labelledby, aria-label or title, not from
             // its <figcaption>: the plot's title names the figure, the caption describes it.
-            return .el("figure", [("class", "lm-plot-figure"), ("id", plot.id), ("aria-labelledby", plot.id + "-title"),
+            return .el("figure", [("class", "lm-plot-figure"), ("id", plot.id), ("aria-labelledby", plot.heading == nil ? plot.id + "-title" : headingID),
                                   ("aria-describedby", plot.caption == nil && dataHref == nil ? nil : captionID)], children)
         case let .table(table):
-            return TableRenderer.render(table, number: number, inline: inline)
+            return TableRenderer.render(table, number: number, inline: inline, markdown: markdown)
         case let .value(label, value, format):
             return .el("p", [("class", "lm-value-block"), ("id", "fig-" + result.id)], [
                 inline(label), .text(" = "), .el("span", [("class", "lm-value")], [format.html(value)]),

@@ -70,9 +70,17 @@ enum PageRenderer {
         renderer.imageSource = { ContentPath.pageURL($0, from: page.sourcePath) }
         // Label text in directive figures, which may hold formula, value and reference placeholders.
         let inline: (String) -> HTMLNode = { [renderer] text in .fragment(renderer.renderText(text)) }
+        // Captions and plot headings are one paragraph of Markdown (code spans, emphasis, links);
+        // text that cmark would read as another block (a list, a heading) stays plain.
+        let markdown: (String) -> HTMLNode = { [renderer] text in
+            let blocks = MarkdownDocument.parse(text, file: page.displayPath).blocks
+            guard blocks.count == 1, case let .paragraph(inlines) = blocks[0] else { return .fragment(renderer.renderText(text)) }
+            var copy = renderer
+            return .fragment(copy.render(inlines))
+        }
         renderer.directive = { line in
             guard let result = directives[line] else { return nil }
-            return FigureRenderer.render(result, number: page.directiveNumbers[result.id], inline: inline,
+            return FigureRenderer.render(result, number: page.directiveNumbers[result.id], inline: inline, markdown: markdown,
                                          dataHref: PlotData.fileName(page: page.outputPath, id: result.id))
         }
         // Ids the generator gives out are reserved first, so headings never take them.

@@ -114,4 +114,8 @@ public struct PlotFigure: Sendable, Codable {
     public var panelTitles: [String]? = nil
     /// Further plots shown under the companion table, each with its own table (an experiment's per-step errors).
     public var companionPlots: [PlotFigure]? = nil
+    /// The title the author wrote, shown as the figure's visible heading (Markdown and math
+    /// allowed; formulas become placeholders while the page is parsed). Nil when the author gave
+    /// none, or when the title already shows as the caption.
+    public var heading: String? = nil
 }

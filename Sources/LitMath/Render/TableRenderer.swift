@@ -29,7 +29,9 @@ public struct TableFigure: Sendable, Codable {
 /// Renders tables as accessible HTML with right-aligned, tabular numbers.
 enum TableRenderer {
     /// `number`: the table number shown before the caption (tables with a caption are numbered).
-    static func render(_ table: TableFigure, number: Int? = nil, inline: (String) -> HTMLNode) -> HTMLNode {
+    /// `markdown` renders the caption (code spans, emphasis, math); `inline` the headers.
+    static func render(_ table: TableFigure, number: Int? = nil, inline: (String) -> HTMLNode,
+                       markdown: ((String) -> HTMLNode)? = nil) -> HTMLNode {
         func bestValue(column: Int, _ best: TableFigure.Best) -> Double? {
             let values = table.rows.map { $0[column] }.filter(\.isFinite)
             return best == .min ? values.min() : values.max()
@@ -67,7 +69,7 @@ enum TableRenderer {
         var children: [HTMLNode] = []
         if let caption = table.caption {
             let prefix: [HTMLNode] = number.map { [.el("span", [("class", "lm-figure-number")], text: "Table \($0)."), .text(" ")] } ?? []
-            children.append(.el("caption", [("id", captionID)], prefix + [inline(caption)]))
+            children.append(.el("caption", [("id", captionID)], prefix + [markdown.map { $0(caption) } ?? inline(caption)]))
         }
         children += [head, body]
         return .el("figure", [("class", "lm-table"), ("id", table.id), ("aria-labelledby", table.caption == nil ? headID : captionID)], [

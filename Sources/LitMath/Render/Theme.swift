@@ -64,7 +64,15 @@ pre code { background: none; padding: 0; }
 .token.interpolation-punctuation { color: var(--lm-k-keyword); }
 blockquote { margin: 1rem 0; padding: 0 1rem; border-left: 3px solid var(--lm-rule); color: var(--lm-muted); }
 .katex-display { overflow-x: auto; overflow-y: hidden; padding: .25rem 0; }
+/* KaTeX sets a \tag's number at the right edge of the line, absolutely, so a formula wider than
+   the column runs under it. Laid out in a row instead, the number follows the formula, the line
+   is as wide as both, and the box scrolls; a narrow formula stays centred, its number at the right. */
+.katex-display > .katex > .katex-html:has(> .tag) { display: flex; align-items: baseline; width: max-content; min-width: 100%; }
+.katex-display > .katex > .katex-html:has(> .tag) > .base:first-child { margin-left: auto; }
+.katex-display > .katex > .katex-html:has(> .tag) > .base:nth-last-child(2) { margin-right: auto; }
+.katex-display > .katex > .katex-html > .tag { position: static; flex: none; padding-left: 1.5em; }
 figure { margin: 1.75rem 0; }
+.lm-figure-title { margin: 0 0 .5rem; font: 600 15px/1.4 system-ui, "DejaVu Sans", sans-serif; color: var(--lm-fg); }
 figcaption, caption { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; color: var(--lm-muted); text-align: left; margin: .5rem 0; }
 .lm-plot { width: 100%; height: auto; display: block; font: 13px system-ui, "DejaVu Sans", sans-serif; }
 .lm-plot text { fill: var(--lm-fg); }
@@ -76,7 +84,14 @@ figcaption, caption { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; colo
 .lm-plot .lm-series { fill: none; stroke-width: 2.2; stroke-linejoin: round; stroke-linecap: round; }
 .lm-plot .lm-bars { stroke-width: 1; }
 .lm-plot .lm-panel-title { font-weight: 600; }
-.lm-table-scroll { overflow-x: auto; }
+/* A table wider than the column scrolls in its box. A shadow marks the side with more columns
+   (the covers move with the content, the shadows stay with the box), so a half-shown column
+   reads as "scroll", not as "clipped". */
+.lm-table-scroll { overflow-x: auto;
+  background: linear-gradient(to right, var(--lm-bg) 40%, transparent) left center / 2.5rem 100% no-repeat local,
+    linear-gradient(to left, var(--lm-bg) 40%, transparent) right center / 2.5rem 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, color-mix(in srgb, var(--lm-fg) 22%, transparent), transparent) left center / .9rem 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, color-mix(in srgb, var(--lm-fg) 22%, transparent), transparent) right center / .9rem 100% no-repeat scroll; }
 /* A scroll container must also be the containing block of what it scrolls: KaTeX's hidden
    MathML is absolutely positioned, and without this it escapes the container and widens the
    page on phones. */

@@ -11,10 +11,11 @@ enum LiveReload {
 
     static let style = """
         #litmath-build-error { position: fixed; inset: 0; z-index: 2147483647; overflow: auto; margin: 0;
-          padding: 1.5rem; background: rgba(24, 26, 29, .95); color: #f3f4f6;
+          padding: 1.5rem; background: rgba(24, 26, 29, .95); color: #f3f4f6; color-scheme: dark;
           font: 14px/1.5 "DejaVu Sans Mono", ui-monospace, monospace; }
         #litmath-build-error p { margin: 0 0 1rem; font: 600 16px/1.4 system-ui, "DejaVu Sans", sans-serif; color: #ff9b8a; }
-        #litmath-build-error pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+        #litmath-build-error pre { margin: 0; padding: 0; border-radius: 0; background: none; color: inherit; font: inherit;
+          white-space: pre-wrap; overflow-wrap: anywhere; }
         """
 
     static let heading = "litmath: the build failed. The page shows the last good build; fix the content and save, and it reloads by itself."

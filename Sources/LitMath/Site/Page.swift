@@ -51,7 +51,19 @@ public enum PageParser {
         let (equations, labelDiagnostics) = EquationLabels.number(&math)
         diagnostics += labelDiagnostics
 
-        var context = DirectiveContext()
+        // Every define of the page, before any directive runs: a use above its definition can then say where it is.
+        func directiveBlocks(_ blocks: [MarkdownBlock]) -> [DirectiveBlock] {
+            blocks.flatMap { block -> [DirectiveBlock] in
+                switch block {
+                case let .codeBlock(info, literal, line, column):
+                    return DirectiveBlock.from(info: info, body: literal, file: displayPath, line: line, column: column).map { [$0] } ?? []
+                case let .blockQuote(children), let .callout(_, _, children): return directiveBlocks(children)
+                case let .list(_, _, _, items): return items.flatMap(directiveBlocks)
+                default: return []
+                }
+            }
+        }
+        var context = DirectiveContext(announcing: directiveBlocks(document.blocks))
         var directives: [DirectiveResult] = []
         // What a directive's result depends on besides its own body: the definitions before it.
         var definitionSources: [String] = []
@@ -92,6 +104,8 @@ public enum PageParser {
                             result.output = .table(table)
                         case var .plot(plot):
                             plot.caption = plot.caption.map { protect($0, at: directive.location) }
+                            plot.heading = plot.heading.map { protect($0, at: directive.location) }
+                            if let caption = plot.companionTable?.caption { plot.companionTable?.caption = protect(caption, at: directive.location) }
                             // Axis labels with math are typeset too (drawn in the SVG through foreignObject).
                             if plot.xLabel.contains("$") || plot.xLabel.contains("\\(") { plot.xLabelMath = protect(plot.xLabel, at: directive.location) }
                             if plot.yLabel.contains("$") || plot.yLabel.contains("\\(") { plot.yLabelMath = protect(plot.yLabel, at: directive.location) }

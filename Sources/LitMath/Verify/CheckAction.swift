@@ -21,6 +21,8 @@ public struct CheckAction: Sendable {
     public var runsExamples: Bool = true
     /// How long each Swift example may run and how much it may print.
     public var exampleLimits = SwiftExamples.Limits()
+    /// The command the user runs litmath by, for the "fix:" hints (see `Invocation`).
+    public var command = "litmath"
 
     public init(content: URL, output: URL, examplesDirectory: URL? = nil,
                 packageRoot: URL? = nil, log: @escaping @Sendable (String) -> Void) {
@@ -63,7 +65,8 @@ public struct CheckAction: Sendable {
         let examples = runsExamples ? report.pages.flatMap(SwiftExamples.examples(in:)) : []
         if !examples.isEmpty {
             guard let root = packageRoot ?? SwiftExamples.findPackageRoot(from: content) else {
-                log("error: the site has \(examples.count) Swift examples, but no Package.swift declaring DiffusionSchedulers was found above '\(SiteBuilder.displayPath(content))' to compile them against; set LITMATH_PACKAGE\n")
+                log("error: the site has \(examples.count) Swift examples, but no Package.swift declaring DiffusionSchedulers was found above '\(SiteBuilder.displayPath(content))' to compile them against\n"
+                    + "fix: pass the package's folder, '\(command) check --package DIR', or set LITMATH_PACKAGE=DIR; or skip the examples with '--no-examples'\n")
                 return 2
             }
             var temporary: URL?
@@ -117,13 +120,13 @@ public struct CheckAction: Sendable {
         var fixes: [String] = []
         let isExample: (Verifier.Finding) -> Bool = { $0.message.hasPrefix("Swift example") || $0.message.hasPrefix("the Swift examples") }
         if findings.contains(where: { $0.article != outputName && !isExample($0) }) {
-            fixes.append("if the new values are right, run 'swift run litmath bless', review the diff and commit it")
+            fixes.append("if the new values are right, run '\(command) bless', review the diff and commit it")
         }
         if findings.contains(where: isExample) {
             fixes.append("correct the Swift example, or its ```output block if the new output is right")
         }
         if findings.contains(where: { $0.article == outputName }) {
-            fixes.append("run 'swift run litmath build' and commit \(outputName)/")
+            fixes.append("run '\(command) build' and commit \(outputName)/")
         }
         log("check failed: \(findings.count) difference\(findings.count == 1 ? "" : "s")\n" + fixes.map { "fix: \($0)\n" }.joined())
         return 1
