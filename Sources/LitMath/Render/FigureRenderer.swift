@@ -6,7 +6,12 @@ enum FigureRenderer {
     /// `number` is the figure or table number of a directive with a caption; `dataHref` is the
     /// page-relative link to the plot's data as CSV.
     static func render(_ result: DirectiveResult, number: Int? = nil, inline: (String) -> HTMLNode, dataHref: String? = nil) -> HTMLNode {
-        switch result.output {
+        render(result.output, id: result.id, number: number, inline: inline, dataHref: dataHref)
+    }
+
+    /// Renders an output with the id `id` (a directive's, or a figure a Swift example showed).
+    static func render(_ output: DirectiveOutput, id: String, number: Int? = nil, inline: (String) -> HTMLNode, dataHref: String? = nil) -> HTMLNode {
+        switch output {
         case let .plot(plot):
             var children = [SVGPlotRenderer.render(plot, inline: inline)]
             let captionID = plot.id + "-caption"
@@ -27,7 +32,7 @@ enum FigureRenderer {
         case let .table(table):
             return TableRenderer.render(table, number: number, inline: inline)
         case let .value(label, value, format):
-            return .el("p", [("class", "lm-value-block"), ("id", "fig-" + result.id)], [
+            return .el("p", [("class", "lm-value-block"), ("id", "fig-" + id)], [
                 inline(label), .text(" = "), .el("span", [("class", "lm-value")], [format.html(value)]),
             ])
         case let .definition(name, yaml):
