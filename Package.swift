@@ -68,7 +68,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LitMathTests",
-            dependencies: ["LitMath", "DiffusionSchedulers"]
+            dependencies: ["LitMath", "DiffusionSchedulers", "LitMathFigures"]
         ),
     ],
     swiftLanguageModes: [.v6]

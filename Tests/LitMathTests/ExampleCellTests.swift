@@ -1,4 +1,5 @@
 import Foundation
+import DiffusionSchedulers
 import LitMathFigures
 import Testing
 @testable import LitMath
@@ -170,7 +171,8 @@ struct ExampleCellTests {
 
         #expect(project.build().0 == 0)
         let html = try project.page("figures.html")
-        let code = try #require(html.range(of: "show(Table"))
+        // The example's code (the last Swift block; the setup is the first), then its figures, then its output.
+        let code = try #require(html.range(of: "language-swift", options: .backwards))
         let table = try #require(html.range(of: "<table"))
         let svg = try #require(html.range(of: "<svg"))
         let output = try #require(html.range(of: "language-output"))
@@ -189,9 +191,20 @@ struct ExampleCellTests {
         #expect(project.build().0 == 0)
         let (failed, failLog) = project.check()
         #expect(failed == 1)
-        #expect(failLog.contains("directive 'example-1-1' at content/figures.md:9:1"), "\(failLog)")
+        #expect(failLog.contains("directive 'example-1-1' at ") && failLog.contains("content/figures.md:9:1\n"), "\(failLog)")
         #expect(failLog.contains("row 3, 'alpha_cumprod'"), "\(failLog)")
         #expect(!failLog.contains("'example-1-2'"), "\(failLog)")
+
+        // A record that cannot be drawn stops build at its line, but not bless, which records it anew.
+        let broken = recorded.replacingOccurrences(of: "\(value)]", with: "\"nan\"]")
+        #expect(broken != recorded)
+        try project.write("_expected/figures.txt", broken)
+        let (unbuilt, unbuiltLog) = project.build()
+        #expect(unbuilt == 1)
+        #expect(unbuiltLog.contains("content/_expected/figures.txt:5:1: error: recorded figure 'example-1-1': row 3, column 'alpha_cumprod' is NaN"), "\(unbuiltLog)")
+        let (reblessed, reblessLog) = project.bless()
+        #expect(reblessed == 0, "\(reblessLog)")
+        #expect(try project.read("_expected/figures.txt") == recorded)
     }
 
     @Test("A figure with NaN, rows of unequal length, or a setup that does not compile stop bless with file:line:col, changing nothing")
@@ -254,7 +267,7 @@ struct ExampleCellTests {
                 "\(report.diagnostics)")
         // Unreadable JSON is a syntax error at its line, not a crash or a silent figure.
         let (_, problems) = Expectations.parse("figure example-1-1\n  json {\"table\": 3}\n", file: "x.txt")
-        #expect(problems.map(\.description) == ["x.txt:2:3: error: the figure's json does not read back as a table or a plot"])
+        #expect(problems.map(\.description) == ["x.txt:2:8: error: the figure's json does not read back as a table or a plot"])
     }
 
     @Test("Output blocks are written at the example's quote prefix, with a fence longer than any backticks in the output")

@@ -22,6 +22,9 @@ public struct SiteBuilder: Sendable {
     /// Whether articles are parsed and their directives run several at a time (the output is
     /// the same either way; tests compare the two).
     public var parsesInParallel = true
+    /// Whether the figures recorded for Swift examples are drawn (and checked). `bless` turns
+    /// this off: it records them anew, so a bad record must not stop it.
+    public var drawsRecordedFigures = true
 
     /// Creates a builder with the default KaTeX locations.
     public init(contentDirectory: URL, outputDirectory: URL, katex: KaTeX = KaTeX(),
@@ -131,7 +134,7 @@ public struct SiteBuilder: Sendable {
             report.diagnostics += parsed.diagnostics
             guard var page = parsed.page else { continue }
             report.diagnostics += SwiftExamples.problems(in: page)
-            if let file = content.expectations[file.path] {
+            if drawsRecordedFigures, let file = content.expectations[file.path] {
                 let (recorded, _) = Expectations.parse(file.text, file: file.display)
                 let (figures, problems) = ExampleFigures.attach(recorded.figures, to: page, file: file.display)
                 page.exampleFigures = figures

@@ -31,7 +31,8 @@ public struct BlessAction: Sendable {
             log("error: refusing to bless in CI (CI=\(ci)): blessing there would hide the very drift CI exists to catch; pass --force to do it anyway\n")
             return 2
         }
-        let builder = SiteBuilder(contentDirectory: content, outputDirectory: content.appendingPathComponent("_unused"))
+        var builder = SiteBuilder(contentDirectory: content, outputDirectory: content.appendingPathComponent("_unused"))
+        builder.drawsRecordedFigures = false
         let (_, report) = builder.render()
         let diagnostics = report.diagnostics.filter { $0.id != "value.pin" }
         if !diagnostics.isEmpty { log(DiagnosticFormatter(sources: report.sources).format(diagnostics)) }
