@@ -51,7 +51,7 @@ def new(i):
     elif kind == 4:
         lines += ["```scheduler trajectory", "data: {means: [-1, 1], std: [0.15, 0.15]}", "paths: 3", f"seed: {i}",
                   "samplers:", "  - {label: DDIM, scheduler: DDIM, num_inference_steps: 10}",
-                  "  - {label: Euler, scheduler: EulerDiscrete, num_inference_steps: 10}", "```"]
+                  "  - {label: DDIM trailing, scheduler: DDIM, timestep_spacing: trailing, num_inference_steps: 10}", "```"]
     else:
         t = i * 17 % 1000
         lines += [f"Pins: {{value}}`1/DDPM.alpha_cumprod[{t}] = 1` and "
