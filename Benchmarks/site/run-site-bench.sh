@@ -50,15 +50,20 @@ cp -r content "$work/new-content"
 python3 Benchmarks/site/make-bench-page.py 50 new > "$work/new-content/bench.md"
 newbench="$work/new-content/bench.md"
 cp "$newbench" "$work/newbench.orig"
-# Each 50-directive page alone, for the per-directive cost (no cache: every directive runs).
+# Each 50-directive page alone, for the per-directive cost (no cache: every directive runs), and
+# a page without directives, whose time (start-up, KaTeX, writing) is subtracted.
 for kind in classic new; do
   mkdir -p "$work/only-$kind"
   python3 Benchmarks/site/make-bench-page.py 50 "$kind" > "$work/only-$kind/index.md"
 done
+mkdir -p "$work/only-none" "$work/only-new-warm"
+python3 Benchmarks/site/make-bench-page.py 0 > "$work/only-none/index.md"
+cp "$work/newbench.orig" "$work/only-new-warm/index.md"
 
 "$bin" build --content "$work/content" --output "$work/site" --cache "$work/cache" >/dev/null 2>&1
 "$bin" build --content "$work/bench-content" --output "$work/bench-site" --cache "$work/bench-cache" >/dev/null 2>&1
 "$bin" build --content "$work/new-content" --output "$work/new-site" --cache "$work/new-cache" >/dev/null 2>&1
+"$bin" build --content "$work/only-new-warm" --output "$work/only-new-warm-site" --cache "$work/only-new-warm-cache" >/dev/null 2>&1
 
 # Plain Markdown for the other tools: one folder for Hugo, the same files for pandoc.
 mkdir -p "$work/hugo/content" "$work/pandoc-out"
@@ -73,16 +78,8 @@ cases=(
   "litmath cold full build, --no-cache|true|$bin build --content '$work/content' --output '$work/site-nc' --no-cache"
   "litmath 50-directive page, warm|cp '$work/bench.orig' '$bench' && echo \"Edited \$RANDOM.\" >> '$bench'|$bin build --content '$work/bench-content' --output '$work/bench-site' --cache '$work/bench-cache'"
   "litmath 50 new-kind directives page, warm|cp '$work/newbench.orig' '$newbench' && echo \"Edited \$RANDOM.\" >> '$newbench'|$bin build --content '$work/new-content' --output '$work/new-site' --cache '$work/new-cache'"
-  "per directive: 50 first kinds, no cache|true|$bin build --content '$work/only-classic' --output '$work/only-classic-site' --no-cache"
-  "per directive: 50 new kinds, no cache|true|$bin build --content '$work/only-new' --output '$work/only-new-site' --no-cache"
+  "litmath 50 new-kind directives page alone, warm|cp '$work/newbench.orig' '$work/only-new-warm/index.md' && echo \"Edited \$RANDOM.\" >> '$work/only-new-warm/index.md'|$bin build --content '$work/only-new-warm' --output '$work/only-new-warm-site' --cache '$work/only-new-warm-cache'"
 )
-if [ -n "$base_bin" ]; then
-  cases+=(
-    "base: per directive: 50 first kinds, no cache|true|$base_bin build --content '$work/only-classic' --output '$work/only-classic-base' --no-cache"
-    "base: per directive: 50 new kinds, no cache|true|$base_bin build --content '$work/only-new' --output '$work/only-new-base' --no-cache"
-    "base: litmath cold full build, --no-cache|true|$base_bin build --content '$work/content' --output '$work/site-nc-base' --no-cache"
-  )
-fi
 if command -v hugo >/dev/null; then
   cases+=("hugo, same Markdown (no math typesetting)|true|hugo --quiet -s '$work/hugo' -d '$work/hugo-out'")
 fi
@@ -108,18 +105,51 @@ for r in results:
     print(f"| {r['command']:<52} | {r['median'] * 1000:9.1f} | {r['min'] * 1000:7.1f} | {r['max'] * 1000:7.1f} | {ratio} |")
 by = {r["command"]: r for r in results}
 print()
-# CPU use of the cold builds: above 1 means more than one core was busy.
-for name in ("litmath cold full build, --no-cache", "base: litmath cold full build, --no-cache"):
-    if name in by:
-        r = by[name]
-        print(f"{name}: (user + sys) / wall = ({r['user']:.2f} + {r['system']:.2f}) / {r['mean']:.2f} s = {(r['user'] + r['system']) / r['mean']:.2f}")
-print()
-print(f"| {'per directive (page of 50, no cache)':<38} | {'this ms':>8} | {'base ms':>8} | {'this ÷ base':>11} |")
-print(f"|{'-' * 40}|{'-' * 10}|{'-' * 10}|{'-' * 13}|")
-for kind in ("first kinds", "new kinds"):
-    this = by.get(f"per directive: 50 {kind}, no cache")
-    old = by.get(f"base: per directive: 50 {kind}, no cache")
-    t = this["median"] * 1000 / 50
-    o = old["median"] * 1000 / 50 if old else None
-    print(f"| {kind:<38} | {t:8.2f} | {o if o is None else f'{o:8.2f}'} | {'-' if o is None else f'{t / o:11.2f}'} |")
+PY
+
+# This binary against the base commit's, interleaved (new, base, base, new, …) so that the load
+# of a shared machine falls on both alike; wall time, and user + sys of the child from wait4.
+python3 - "$bin" "${base_bin:-}" "$work" "$runs" <<'PY'
+import os, statistics, subprocess, sys, time
+new, base, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+binaries = [("this", new)] + ([("base", base)] if base else [])
+cases = [
+    ("page without directives", "only-none"),
+    ("50 first kinds", "only-classic"),
+    ("50 new kinds", "only-new"),
+    ("whole site (content/)", "content"),
+]
+def run(binary, folder, out):
+    start = time.perf_counter()
+    p = subprocess.Popen([binary, "build", "--content", f"{work}/{folder}", "--output", out, "--no-cache"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0: sys.exit(f"{binary} failed on {folder}")
+    return wall, usage.ru_utime + usage.ru_stime
+times = {(b, c): [] for b, _ in binaries for c, _ in cases}
+cpu = {(b, c): [] for b, _ in binaries for c, _ in cases}
+for r in range(runs):
+    order = binaries if r % 2 == 0 else binaries[::-1]
+    for case, folder in cases:
+        for name, binary in order:
+            wall, used = run(binary, folder, f"{work}/interleaved-{name}-{folder}")
+            times[(name, case)].append(wall)
+            cpu[(name, case)].append(used)
+med = lambda xs: statistics.median(xs) * 1000
+print(f"\nCold builds without cache, {runs} interleaved runs each (medians, ms):")
+print(f"| {'case':<26} | {'this':>8} | {'base':>8} | {'this ÷ base':>11} | {'this CPU/wall':>13} | {'base CPU/wall':>13} |")
+print(f"|{'-' * 28}|{'-' * 10}|{'-' * 10}|{'-' * 13}|{'-' * 15}|{'-' * 15}|")
+for case, _ in cases:
+    t = med(times[("this", case)])
+    b = med(times[("base", case)]) if base else None
+    u = statistics.median(c / w for c, w in zip(cpu[("this", case)], times[("this", case)]))
+    v = statistics.median(c / w for c, w in zip(cpu[("base", case)], times[("base", case)])) if base else None
+    print(f"| {case:<26} | {t:8.1f} | {'-' if b is None else f'{b:8.1f}'} | {'-' if b is None else f'{t / b:11.2f}'} | {u:13.2f} | {'-' if v is None else f'{v:13.2f}'} |")
+none = {n: med(times[(n, "page without directives")]) for n, _ in binaries}
+print("\nPer directive (page of 50 minus the page without directives, ÷ 50; medians, ms):")
+for case in ("50 first kinds", "50 new kinds"):
+    per = {n: (med(times[(n, case)]) - none[n]) / 50 for n, _ in binaries}
+    ratio = f", this ÷ base {per['this'] / per['base']:.2f}" if base else ""
+    print(f"  {case}: this {per['this']:.2f}" + (f", base {per['base']:.2f}" if base else "") + ratio)
 PY

@@ -18,6 +18,7 @@ public struct RecordedFigure: Sendable, Equatable {
         self.line = line
     }
 
+    /// Equal when the id and the figure are; the line a figure was read from does not count.
     public static func == (a: RecordedFigure, b: RecordedFigure) -> Bool { a.id == b.id && a.figure == b.figure }
 }
 
