@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "litmath", targets: ["LitMathCLI"]),
         .library(name: "LitMath", targets: ["LitMath"]),
         .library(name: "DiffusionSchedulers", targets: ["DiffusionSchedulers"]),
+        // What runnable Swift examples in articles use to show a table or a plot.
+        .library(name: "LitMathFigures", targets: ["LitMathFigures"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,12 +35,15 @@ let package = Package(
         ),
         // The diffusers schedulers in Swift. Depends on nothing but the toolchain.
         .target(name: "DiffusionSchedulers", dependencies: ["CSchedulerKernels"]),
+        // The figure API of runnable Swift examples (Table, Plot, show). Foundation only.
+        .target(name: "LitMathFigures"),
         // The site generator.
         .target(
             name: "LitMath",
             dependencies: [
                 "CCmark",
                 "DiffusionSchedulers",
+                "LitMathFigures",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -63,7 +68,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LitMathTests",
-            dependencies: ["LitMath", "DiffusionSchedulers"]
+            dependencies: ["LitMath", "DiffusionSchedulers", "LitMathFigures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -107,7 +107,9 @@ struct Bless: ParsableCommand {
         discussion: """
         Rewrites content/_expected/<article>.txt for every article with directives, and replaces \
         each pinned inline value that no longer holds with the computed number at the same \
-        precision, changing nothing else in the file. Prints what changed; with nothing to \
+        precision, changing nothing else in the file. Runs the runnable Swift examples: writes \
+        what each printed into its ```output block (inserting one when it has none) and records \
+        the tables and plots it showed. Prints what changed; with nothing to \
         change it writes nothing. Refuses to run when the CI environment variable is set, \
         unless --force is given.
         """

@@ -15,6 +15,8 @@ struct HTMLRenderer {
     var valueSource: (Int) -> String
     /// The figure for the directive whose fence is on the given line.
     var directive: (Int) -> HTMLNode?
+    /// What follows a code block, by its fence line: the figures a Swift example showed.
+    var after: (Int) -> [HTMLNode] = { _ in [] }
     /// Highlighted code for a fence's info string and its code, or nil to show it plain.
     var highlight: (String, String) -> HTMLNode? = { _, _ in nil }
     /// Reference `i` (a footnote reference, `\ref`, `\eqref`), rendered.
@@ -73,7 +75,9 @@ struct HTMLRenderer {
             let language = info.split(separator: " ").first.map(String.init)
             let code = restoreMath(literal)
             let content = highlight(info, code) ?? .text(code)
-            return .el("pre", [], [.el("code", [("class", language.map { "language-" + $0 })], [content])])
+            let pre = HTMLNode.el("pre", [], [.el("code", [("class", language.map { "language-" + $0 })], [content])])
+            let figures = after(line)
+            return figures.isEmpty ? pre : .fragment([pre] + figures)
         case let .htmlBlock(html, _):
             // A comment (Jekyll's `<!--more-->`, an author's note) is meant to be invisible.
             if Self.isComment(html) { return .fragment([]) }

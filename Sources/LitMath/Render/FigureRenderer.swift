@@ -8,8 +8,14 @@ enum FigureRenderer {
     /// `markdown` renders captions and headings, which may also hold code spans and emphasis.
     static func render(_ result: DirectiveResult, number: Int? = nil, inline: (String) -> HTMLNode,
                        markdown: ((String) -> HTMLNode)? = nil, dataHref: String? = nil) -> HTMLNode {
+        render(result.output, id: result.id, number: number, inline: inline, markdown: markdown, dataHref: dataHref)
+    }
+
+    /// Renders an output with the id `id` (a directive's, or a figure a Swift example showed).
+    static func render(_ output: DirectiveOutput, id: String, number: Int? = nil, inline: (String) -> HTMLNode,
+                       markdown: ((String) -> HTMLNode)? = nil, dataHref: String? = nil) -> HTMLNode {
         func markdownText(_ text: String) -> HTMLNode { markdown.map { $0(text) } ?? inline(text) }
-        switch result.output {
+        switch output {
         case let .plot(plot):
             var children = [SVGPlotRenderer.render(plot, inline: inline)]
             // The title the author wrote heads the figure, visibly, and names it for assistive technology.
@@ -39,7 +45,7 @@ enum FigureRenderer {
         case let .table(table):
             return TableRenderer.render(table, number: number, inline: inline, markdown: markdown)
         case let .value(label, value, format):
-            return .el("p", [("class", "lm-value-block"), ("id", "fig-" + result.id)], [
+            return .el("p", [("class", "lm-value-block"), ("id", "fig-" + id)], [
                 inline(label), .text(" = "), .el("span", [("class", "lm-value")], [format.html(value)]),
             ])
         case let .definition(name, yaml):

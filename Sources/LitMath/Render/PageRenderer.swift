@@ -83,6 +83,17 @@ enum PageRenderer {
             return FigureRenderer.render(result, number: page.directiveNumbers[result.id], inline: inline, markdown: markdown,
                                          dataHref: PlotData.fileName(page: page.outputPath, id: result.id))
         }
+        renderer.after = { line in
+            (page.exampleFigures[line] ?? []).enumerated().map { j, output in
+                let id: String
+                switch output {
+                case let .plot(plot): id = plot.id
+                case let .table(table): id = table.id
+                default: id = "example-figure-\(line)-\(j)"
+                }
+                return FigureRenderer.render(output, id: id, inline: inline)
+            }
+        }
         // Ids the generator gives out are reserved first, so headings never take them.
         renderer.reserve(page.footnotes.flatMap { note in [note.id] + note.references.indices.map(note.referenceID) })
         renderer.reserve(page.targets.values.map(\.anchor))

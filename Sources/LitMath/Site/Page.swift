@@ -14,6 +14,9 @@ public struct Page: Sendable {
     public var math: [MathSpan]
     /// The directives that ran, in page order (their labels' math already placeholders).
     public var directives: [DirectiveResult]
+    /// The figures the page's Swift examples showed, as `bless` recorded them, by the example's
+    /// opening fence line: drawn under the example's code.
+    public var exampleFigures: [Int: [DirectiveOutput]] = [:]
     /// The inline values, in page order (placeholder `i` is `inlineValues[i]`).
     public var inlineValues: [InlineValue]
     /// The page title: front matter, else the first heading, else the file name.

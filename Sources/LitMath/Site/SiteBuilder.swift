@@ -19,6 +19,12 @@ public struct SiteBuilder: Sendable {
     public var cache: BuildCache?
     /// Called with a line the user should see as it happens (waiting for another build's lock).
     public var notice: @Sendable (String) -> Void = { _ in }
+    /// Whether articles are parsed and their directives run several at a time (the output is
+    /// the same either way; tests compare the two).
+    public var parsesInParallel = true
+    /// Whether the figures recorded for Swift examples are drawn (and checked). `bless` turns
+    /// this off: it records them anew, so a bad record must not stop it.
+    public var drawsRecordedFigures = true
 
     /// Creates a builder with the default KaTeX locations.
     public init(contentDirectory: URL, outputDirectory: URL, katex: KaTeX = KaTeX(),
@@ -62,7 +68,7 @@ public struct SiteBuilder: Sendable {
             return ([:], report)
         }
         progress("read content")
-        let content: SiteContent, diagnostics: [Diagnostic]
+        var content: SiteContent, diagnostics: [Diagnostic]
         do {
             (content, diagnostics) = try SiteContent.read(from: contentDirectory)
         } catch {
@@ -71,8 +77,18 @@ public struct SiteBuilder: Sendable {
         if content.articles.isEmpty && !diagnostics.containsErrors {
             return setupFailure("no Markdown articles (*.md) in '\(Self.displayPath(contentDirectory))'")
         }
+        var unreadable: [Diagnostic] = []
+        // Only articles with a Swift example can have recorded figures.
+        for article in content.articles where article.text.contains("example") {
+            let url = contentDirectory.appendingPathComponent(Verifier.expectationPath(for: article.path))
+            switch Verifier.readContentText(url, content: contentDirectory) {
+            case let .success(text?): content.expectations[article.path] = SiteContent.TextFile(path: Verifier.expectationPath(for: article.path), display: Self.displayPath(url), text: text.text)
+            case .success(nil): break
+            case let .failure(refusal): unreadable.append(.error("expectations.read", "cannot read \(Self.displayPath(url)): \(refusal)", at: .file(Self.displayPath(url))))
+            }
+        }
         var (files, rendered) = render(content)
-        rendered.diagnostics = diagnostics + rendered.diagnostics
+        rendered.diagnostics = diagnostics + unreadable + rendered.diagnostics
         if rendered.diagnostics.containsErrors { files = [:] }
         return (files, rendered)
     }
@@ -113,14 +129,17 @@ public struct SiteBuilder: Sendable {
 
         progress("parse \(content.articles.count) articles and run directives")
         var pages: [Page] = []
-        for file in content.articles {
+        for (file, parsed) in zip(content.articles, Self.parseAll(content.articles, cache: cache, parallel: parsesInParallel)) {
             report.sources[file.display] = file.text
-            let problems = MarkdownChecks.check(file.text, file: file.display)
-            report.diagnostics += problems
-            // Too deep to walk safely; the article is not parsed further.
-            if problems.contains(where: { $0.id == "markdown.nesting" }) { continue }
-            let (page, diagnostics) = PageParser.parse(text: file.text, sourcePath: file.path, displayPath: file.display, cache: cache)
-            report.diagnostics += diagnostics
+            report.diagnostics += parsed.diagnostics
+            guard var page = parsed.page else { continue }
+            report.diagnostics += SwiftExamples.problems(in: page)
+            if drawsRecordedFigures, let file = content.expectations[file.path] {
+                let (recorded, _) = Expectations.parse(file.text, file: file.display)
+                let (figures, problems) = ExampleFigures.attach(recorded.figures, to: page, file: file.display)
+                page.exampleFigures = figures
+                report.diagnostics += problems
+            }
             if !page.frontMatter.draft { pages.append(page) }
         }
 
@@ -300,6 +319,47 @@ public struct SiteBuilder: Sendable {
         }
 
         return (files, report)
+    }
+
+    /// One article parsed, its directives run: the page (nil when too deeply nested to walk)
+    /// and its diagnostics.
+    struct ParsedArticle: Sendable {
+        var page: Page?
+        var diagnostics: [Diagnostic]
+    }
+
+    /// Parses every article and runs its directives, several articles at once: on a cold build
+    /// the directives are most of the time, and each article's are independent of the others'
+    /// (a page's scheduler definitions are its own). Results come back in article order, so the
+    /// pages, the diagnostics and the output are the same as one article after another would give.
+    static func parseAll(_ articles: [SiteContent.TextFile], cache: BuildCache?, parallel: Bool = true) -> [ParsedArticle] {
+        let results = ParsedResults(count: articles.count)
+        let parse: @Sendable (Int) -> Void = { i in
+            let file = articles[i]
+            let problems = MarkdownChecks.check(file.text, file: file.display)
+            // Too deep to walk safely; the article is not parsed further.
+            if problems.contains(where: { $0.id == "markdown.nesting" }) {
+                results.set(i, ParsedArticle(page: nil, diagnostics: problems))
+                return
+            }
+            let (page, diagnostics) = PageParser.parse(text: file.text, sourcePath: file.path, displayPath: file.display, cache: cache)
+            results.set(i, ParsedArticle(page: page, diagnostics: problems + diagnostics))
+        }
+        if parallel, articles.count > 1 {
+            DispatchQueue.concurrentPerform(iterations: articles.count, execute: parse)
+        } else {
+            articles.indices.forEach(parse)
+        }
+        return results.all
+    }
+
+    /// The slots `parseAll`'s workers fill, one per article, behind a lock.
+    private final class ParsedResults: @unchecked Sendable {
+        private var slots: [ParsedArticle?]
+        private let lock = NSLock()
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ value: ParsedArticle) { lock.withLock { slots[i] = value } }
+        var all: [ParsedArticle] { lock.withLock { slots.map { $0! } } }
     }
 
     /// Why the content and output folders cannot be used together, if they cannot: a build

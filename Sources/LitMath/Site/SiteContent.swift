@@ -27,6 +27,9 @@ public struct SiteContent: Sendable {
     public var templates: [TextFile] = []
     /// Every other file, copied into the site at the same relative path.
     public var staticFiles: [String: Data] = [:]
+    /// The expectation files of the articles (`_expected/<article>.txt`), by article path: what
+    /// `bless` recorded of the figures the articles' Swift examples show, which the build draws.
+    public var expectations: [String: TextFile] = [:]
     /// Files that are there but were refused (links out of the folder, pipes), by relative path,
     /// so that an image pointing at one is told why rather than "not found".
     public var refused: Set<String> = []

@@ -46,6 +46,7 @@ public struct CheckAction: Sendable {
         }
 
         var findings: [Verifier.Finding] = []
+        var recordedFigures: [String: [RecordedFigure]] = [:]
         for page in report.pages {
             findings += Verifier.checkPins(page)
             let path = Verifier.expectationPath(for: page.sourcePath)
@@ -53,6 +54,7 @@ public struct CheckAction: Sendable {
             switch Verifier.readContentText(url, content: content) {
             case let .success(text):
                 findings += Verifier.checkExpectations(page, recorded: text?.text, file: SiteBuilder.displayPath(url))
+                if let text { recordedFigures[page.sourcePath] = Expectations.parse(text.text, file: SiteBuilder.displayPath(url)).0.figures }
             case let .failure(refusal):
                 findings.append(Verifier.Finding(article: page.displayPath, directive: nil, location: nil,
                                                  message: "cannot read \(SiteBuilder.displayPath(url)): \(refusal)"))
@@ -64,35 +66,14 @@ public struct CheckAction: Sendable {
         }
         let examples = runsExamples ? report.pages.flatMap(SwiftExamples.examples(in:)) : []
         if !examples.isEmpty {
-            guard let root = packageRoot ?? SwiftExamples.findPackageRoot(from: content) else {
-                log("error: the site has \(examples.count) Swift examples, but no Package.swift declaring DiffusionSchedulers was found above '\(SiteBuilder.displayPath(content))' to compile them against\n"
-                    + "fix: pass the package's folder, '\(command) check --package DIR', or set LITMATH_PACKAGE=DIR; or skip the examples with '--no-examples'\n")
-                return 2
-            }
-            var temporary: URL?
-            defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
-            do {
-                var work: URL
-                if let examplesDirectory {
-                    work = examplesDirectory
-                } else {
-                    switch try CacheFolder.open(URL(fileURLWithPath: ".litmath-cache"), content: content, output: output) {
-                    case let .ready(directory, _):
-                        work = directory.appendingPathComponent("examples")
-                    case let .foreign(why):
-                        log("warning: \(why); the Swift examples are compiled from scratch in a private temporary folder\n")
-                        let folder = try PrivateTemporaryFolder(purpose: "examples")
-                        work = folder.url
-                        temporary = work
-                    }
-                }
-                findings += try SwiftExamples.verify(examples, packageRoot: root, workDirectory: work, limits: exampleLimits, log: log)
-            } catch let refused as CacheFolder.Refused {
-                log("error: \(refused)\n")
-                return 2
-            } catch {
-                log("error: cannot run the Swift toolchain to check examples: \(error)\n")
-                return 2
+            switch Self.runExamples(examples, content: content, output: output, examplesDirectory: examplesDirectory,
+                                    packageRoot: packageRoot, limits: exampleLimits, command: command, log: log) {
+            case let .failure(status):
+                return status.code
+            case let .success(.compileFailed(compileFindings)):
+                findings += compileFindings
+            case let .success(.ran(runs)):
+                findings += SwiftExamples.findings(runs, recorded: recordedFigures)
             }
         }
         var expected = files
@@ -123,13 +104,55 @@ public struct CheckAction: Sendable {
             fixes.append("if the new values are right, run '\(command) bless', review the diff and commit it")
         }
         if findings.contains(where: isExample) {
-            fixes.append("correct the Swift example, or its ```output block if the new output is right")
+            fixes.append("correct the Swift example; if its new output is right, run 'swift run litmath bless' to write it into the ```output block")
         }
         if findings.contains(where: { $0.article == outputName }) {
             fixes.append("run '\(command) build' and commit \(outputName)/")
         }
         log("check failed: \(findings.count) difference\(findings.count == 1 ? "" : "s")\n" + fixes.map { "fix: \($0)\n" }.joined())
         return 1
+    }
+
+    /// An exit status as an error, for a setup failure that stops `check` or `bless`.
+    struct ExitStatus: Error {
+        var code: Int32
+    }
+
+    /// Compiles and runs `examples` where `check` and `bless` keep them (`examplesDirectory`, else
+    /// `examples/` in the cache folder, else a private temporary folder), against the package
+    /// at `packageRoot` or above the content folder; a setup failure is logged and is the exit status.
+    static func runExamples(_ examples: [SwiftExamples.Example], content: URL, output: URL?, examplesDirectory: URL?, packageRoot: URL?,
+                            limits: SwiftExamples.Limits, command: String = "litmath", log: (String) -> Void) -> Result<SwiftExamples.Outcome, ExitStatus> {
+        guard let root = packageRoot ?? SwiftExamples.findPackageRoot(from: content) else {
+            log("error: the site has \(examples.count) Swift examples, but no Package.swift declaring DiffusionSchedulers was found above '\(SiteBuilder.displayPath(content))' to compile them against\n"
+                + "fix: pass the package's folder, '\(command) check --package DIR', or set LITMATH_PACKAGE=DIR; or skip the examples with '--no-examples'\n")
+            return .failure(ExitStatus(code: 2))
+        }
+        var temporary: URL?
+        defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
+        do {
+            var work: URL
+            if let examplesDirectory {
+                work = examplesDirectory
+            } else {
+                switch try CacheFolder.open(URL(fileURLWithPath: ".litmath-cache"), content: content, output: output) {
+                case let .ready(directory, _):
+                    work = directory.appendingPathComponent("examples")
+                case let .foreign(why):
+                    log("warning: \(why); the Swift examples are compiled from scratch in a private temporary folder\n")
+                    let folder = try PrivateTemporaryFolder(purpose: "examples")
+                    work = folder.url
+                    temporary = work
+                }
+            }
+            return .success(try SwiftExamples.compileAndRun(examples, packageRoot: root, workDirectory: work, limits: limits, log: log))
+        } catch let refused as CacheFolder.Refused {
+            log("error: \(refused)\n")
+            return .failure(ExitStatus(code: 2))
+        } catch {
+            log("error: cannot run the Swift toolchain to check examples: \(error)\n")
+            return .failure(ExitStatus(code: 2))
+        }
     }
 
     /// Findings grouped by article, then by directive.

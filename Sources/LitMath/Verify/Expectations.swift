@@ -1,4 +1,5 @@
 import Foundation
+import LitMathFigures
 
 /// The recorded values of one article's directives, kept in the repository as reviewable text
 /// (`content/_expected/<article>.txt`) and compared value by value by `litmath check`.
@@ -50,8 +51,14 @@ public struct Expectations: Sendable, Equatable {
     public static let sampleCount = 11
 
     public var entries: [Entry]
+    /// The figures the article's Swift examples show, in full: `build` draws them from here
+    /// (`figure example-1-1` followed by a `json` line).
+    public var figures: [RecordedFigure] = []
 
-    public init(entries: [Entry]) { self.entries = entries }
+    public init(entries: [Entry], figures: [RecordedFigure] = []) {
+        self.entries = entries
+        self.figures = figures
+    }
 
     /// The expectations of a page's directives as computed now.
     public init(directives: [DirectiveResult]) {
@@ -108,6 +115,10 @@ public struct Expectations: Sendable, Equatable {
                 out += "  values \(key)" + record.samples.map { " \($0.0):\($0.1)" }.joined() + "\n"
             }
         }
+        for figure in figures {
+            // One line of JSON with sorted keys: stable bytes, and a diff shows which numbers moved.
+            out += "\nfigure \(figure.id)\n  json " + figure.figure.line.dropFirst(ShownFigure.marker.count) + "\n"
+        }
         return out
     }
 
@@ -138,6 +149,8 @@ public struct Expectations: Sendable, Equatable {
     /// Parses the text form; problems are diagnostics at their line and column in `file`.
     public static func parse(_ text: String, file: String) -> (Expectations, [Diagnostic]) {
         var entries: [Entry] = []
+        var figures: [RecordedFigure] = []
+        var figureOpen = false
         var diagnostics: [Diagnostic] = []
         var failures = 0
         for (n, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -154,7 +167,28 @@ public struct Expectations: Sendable, Equatable {
                                           notes: ["this file is written by 'litmath bless'; run it again rather than editing by hand"]))
             }
             let word = scanner.word()
+            if word != "json" && figureOpen {
+                fail("expected the 'json' line of the figure")
+                figureOpen = false
+            }
             switch word {
+            case "figure":
+                scanner.skipSpaces()
+                let id = scanner.word()
+                guard !id.isEmpty else { fail("expected a figure id"); continue }
+                figures.append(RecordedFigure(id: id, figure: ShownFigure(table: Table(columns: [], rows: [])), line: lineNumber))
+                figureOpen = true
+            case "json":
+                guard figureOpen else { fail("'json' outside a 'figure'"); continue }
+                figureOpen = false
+                scanner.skipSpaces()
+                let json = String(String.UnicodeScalarView(scanner.scalars[scanner.position...]))
+                guard let figure = try? ShownFigure.decode(json) else {
+                    figures.removeLast()
+                    fail("the figure's json does not read back as a table or a plot")
+                    continue
+                }
+                figures[figures.count - 1].figure = figure
             case "directive":
                 scanner.skipSpaces()
                 let id = scanner.word()
@@ -219,7 +253,7 @@ public struct Expectations: Sendable, Equatable {
                 }
                 entries[entries.count - 1].records = records
             default:
-                fail("unknown line \(shown(word)); expected 'directive', 'tolerance', 'summary' or 'values'")
+                fail("unknown line \(shown(word)); expected 'directive', 'tolerance', 'summary', 'values', 'figure' or 'json'")
             }
         }
         if failures > maximumReported {
@@ -227,7 +261,11 @@ public struct Expectations: Sendable, Equatable {
                                       at: SourceLocation(file: file, line: 1, column: 1),
                                       notes: ["is this file really written by 'litmath bless'?"]))
         }
-        return (Expectations(entries: entries), diagnostics)
+        if figureOpen {
+            figures.removeLast()
+            diagnostics.append(.error("expectations.syntax", "the last figure has no 'json' line", at: SourceLocation(file: file, line: max(1, text.split(separator: "\n", omittingEmptySubsequences: false).count), column: 1)))
+        }
+        return (Expectations(entries: entries, figures: figures), diagnostics)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LitMathFigures
 
 /// Runnable Swift examples: a ```` ```swift example ```` block followed by an ```` ```output ````
 /// block. `litmath check` compiles every example of the site together, once, against
@@ -17,12 +18,46 @@ public enum SwiftExamples {
         public var line: Int
         /// The code.
         public var code: String
-        /// The expected output, and the line of the output block's fence; nil when none follows.
-        public var expected: (text: String, line: Int)?
+        /// The expected-output block after the example; nil when none follows.
+        public var expected: OutputBlock?
+        /// The article's path relative to the content folder (its expectations file is named after it).
+        public var sourcePath: String = ""
+        /// 1-based position among the page's examples; names the figures it shows (`example-2-1`).
+        public var index: Int = 1
+        /// The column of the example's opening fence (where a new output block's fence goes).
+        public var column: Int = 1
+        /// The page's shared setup code, which runs before the example in the same scope.
+        public var setup: Setup?
 
-        public static func == (a: Example, b: Example) -> Bool {
-            a.file == b.file && a.line == b.line && a.code == b.code && a.expected?.text == b.expected?.text && a.expected?.line == b.expected?.line
-        }
+        /// The line of the example's opening fence.
+        public var fenceLine: Int { line - 1 }
+        /// The line of the example's closing fence (when the block is closed).
+        var closingFenceLine: Int { line + code.filter { $0 == "\n" }.count }
+        /// The id of the `n`-th (1-based) figure this example shows.
+        func figureID(_ n: Int) -> String { "example-\(index)-\(n)" }
+    }
+
+    /// A ```` ```output ```` block: its text, and the line and column of its opening fence.
+    public struct OutputBlock: Sendable, Equatable {
+        /// The block's text.
+        public var text: String
+        /// The line of the opening fence.
+        public var line: Int
+        /// The column of the opening fence.
+        public var column: Int = 1
+        /// The line of the closing fence (when the block is closed).
+        var closingFenceLine: Int { line + 1 + text.filter { $0 == "\n" }.count }
+    }
+
+    /// A page's ```` ```swift setup ```` block: code every example of the page runs first, so an
+    /// 8-line configuration is written once rather than pasted into each example.
+    public struct Setup: Sendable, Equatable {
+        /// The article (display path).
+        public var file: String
+        /// The line of the first code line (after the fence).
+        public var line: Int
+        /// The code.
+        public var code: String
     }
 
     /// The info string that marks a runnable example.
@@ -31,24 +66,36 @@ public enum SwiftExamples {
         return words.first == "swift" && words.dropFirst().contains("example")
     }
 
+    /// The info string of a page's shared setup.
+    static func isSetup(_ info: String) -> Bool {
+        let words = info.split(separator: " ")
+        return words.first == "swift" && words.dropFirst().contains("setup") && !words.dropFirst().contains("example")
+    }
+
     /// The info string of an expected-output block.
     static func isOutput(_ info: String) -> Bool {
         info.split(separator: " ").first == "output"
     }
 
-    /// The examples of a parsed page, in order.
-    public static func examples(in page: Page) -> [Example] {
+    /// The examples and setup blocks of a page, in order.
+    static func scan(_ page: Page) -> (examples: [Example], setups: [(setup: Setup, column: Int)]) {
         var found: [Example] = []
+        var setups: [(Setup, Int)] = []
         func visit(_ blocks: [MarkdownBlock]) {
             for (index, block) in blocks.enumerated() {
                 switch block {
-                case let .codeBlock(info, literal, line, _) where isExample(info):
-                    var expected: (String, Int)?
-                    if index + 1 < blocks.count, case let .codeBlock(nextInfo, nextLiteral, nextLine, _) = blocks[index + 1], isOutput(nextInfo) {
-                        expected = (nextLiteral, nextLine)
+                case let .codeBlock(info, literal, line, column) where isExample(info):
+                    var expected: OutputBlock?
+                    if index + 1 < blocks.count, case let .codeBlock(nextInfo, nextLiteral, nextLine, nextColumn) = blocks[index + 1], isOutput(nextInfo) {
+                        expected = OutputBlock(text: nextLiteral, line: nextLine, column: nextColumn)
                     }
-                    found.append(Example(file: page.displayPath, line: line + 1, code: literal, expected: expected))
+                    found.append(Example(file: page.displayPath, line: line + 1, code: literal, expected: expected,
+                                         sourcePath: page.sourcePath, index: found.count + 1, column: column))
+                case let .codeBlock(info, literal, line, column) where isSetup(info):
+                    setups.append((Setup(file: page.displayPath, line: line + 1, code: literal), column))
                 case let .blockQuote(children):
+                    visit(children)
+                case let .callout(_, _, children):
                     visit(children)
                 case let .list(_, _, _, items):
                     items.forEach(visit)
@@ -58,7 +105,34 @@ public enum SwiftExamples {
             }
         }
         visit(page.blocks)
-        return found
+        if let setup = setups.first?.0 {
+            for i in found.indices { found[i].setup = setup }
+        }
+        return (found, setups)
+    }
+
+    /// The examples of a parsed page, in order, each with the page's setup.
+    public static func examples(in page: Page) -> [Example] {
+        scan(page).examples
+    }
+
+    /// What is wrong with a page's examples before any is compiled: a second setup block (a page
+    /// has one, which every example sees), or a setup that no example uses.
+    public static func problems(in page: Page) -> [Diagnostic] {
+        let (examples, setups) = scan(page)
+        var diagnostics: [Diagnostic] = []
+        if let first = setups.first {
+            for extra in setups.dropFirst() {
+                diagnostics.append(.error("example.setup", "a page has one ```swift setup block; the first is at line \(first.setup.line - 1)",
+                                          at: SourceLocation(file: extra.setup.file, line: extra.setup.line - 1, column: extra.column),
+                                          notes: ["merge the two into one; its code runs before every example of the page"]))
+            }
+            if examples.isEmpty {
+                diagnostics.append(.warning("example.setup", "```swift setup block, but no ```swift example on the page runs it",
+                                            at: SourceLocation(file: first.setup.file, line: first.setup.line - 1, column: first.column)))
+            }
+        }
+        return diagnostics
     }
 
     /// The Swift package that compiles the examples.
@@ -75,7 +149,10 @@ public enum SwiftExamples {
             targets: [
                 .executableTarget(
                     name: "LitMathExamples",
-                    dependencies: [.product(name: "DiffusionSchedulers", package: \(literal(identity)))],
+                    dependencies: [
+                        .product(name: "DiffusionSchedulers", package: \(literal(identity))),
+                        .product(name: "LitMathFigures", package: \(literal(identity))),
+                    ],
                     path: "Sources"
                 ),
             ]
@@ -84,17 +161,28 @@ public enum SwiftExamples {
         """
     }
 
-    /// One `main.swift` holding every example as a function, dispatched by its index.
+    /// Code as it goes into the generated function: `import` is only allowed at file scope, so
+    /// an import line is kept as a blank line and the lines still match the article's.
+    static func functionBody(_ code: String) -> String {
+        let body = code.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            line.trimmingCharacters(in: [" ", "\t"]).hasPrefix("import ") ? "" : String(line)
+        }.joined(separator: "\n")
+        return body + (body.hasSuffix("\n") ? "" : "\n")
+    }
+
+    /// One `main.swift` holding every example as a function, dispatched by its index. A page's
+    /// setup code opens each of its examples' functions, so the example sees its declarations
+    /// (and a compile error in it is reported at the setup's own lines).
     static func mainSource(_ examples: [Example]) -> String {
-        var out = "// Generated by litmath check.\nimport DiffusionSchedulers\nimport Foundation\n\n"
+        var out = "// Generated by litmath check.\nimport DiffusionSchedulers\nimport Foundation\nimport LitMathFigures\n\n"
         for (i, example) in examples.enumerated() {
-            // `import` is only allowed at file scope: keep the line (as a blank) so lines still match.
-            let body = example.code.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-                line.trimmingCharacters(in: [" ", "\t"]).hasPrefix("import ") ? "" : String(line)
-            }.joined(separator: "\n")
             out += "func litmathExample\(i)() throws {\n"
+            if let setup = example.setup {
+                out += "#sourceLocation(file: \(literal(setup.file)), line: \(setup.line))\n"
+                out += functionBody(setup.code)
+            }
             out += "#sourceLocation(file: \(literal(example.file)), line: \(example.line))\n"
-            out += body + (body.hasSuffix("\n") ? "" : "\n")
+            out += functionBody(example.code)
             out += "#sourceLocation()\n}\n\n"
         }
         out += "let litmathIndex = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? -1 : -1\n"
@@ -116,11 +204,53 @@ public enum SwiftExamples {
         return lines.joined(separator: "\n")
     }
 
-    /// Compiles and runs `examples`; returns findings (compile errors at the article's lines,
-    /// output mismatches at the output block), or throws when the toolchain cannot be run.
-    static func verify(_ examples: [Example], packageRoot: URL, workDirectory: URL, limits: Limits = Limits(),
-                       log: (String) -> Void) throws -> [Verifier.Finding] {
-        guard !examples.isEmpty else { return [] }
+    /// What one example did when it ran.
+    struct ExampleRun: Sendable {
+        /// The example.
+        var example: Example
+        /// Why it failed (timed out, printed too much, exited non-zero), as a finding's message; nil when it succeeded.
+        var failure: String?
+        /// What it printed, without its figure lines.
+        var text: String
+        /// The figures it showed, in order; those that cannot be shown are in `figureProblems` instead.
+        var figures: [ShownFigure]
+        /// Why a figure it showed cannot be recorded or drawn (a NaN, rows of different lengths).
+        var figureProblems: [String]
+
+        /// Where findings about the example are reported: its opening fence.
+        var location: SourceLocation { SourceLocation(file: example.file, line: example.fenceLine, column: example.column) }
+    }
+
+    /// The outcome of compiling and running the examples.
+    enum Outcome {
+        /// The package did not compile: findings at the articles' lines.
+        case compileFailed([Verifier.Finding])
+        /// Each example ran, in order.
+        case ran([ExampleRun])
+    }
+
+    /// Splits an example's output into its text and its figures (lines starting with the marker).
+    static func split(_ output: String) -> (text: String, figures: [ShownFigure], problems: [String]) {
+        var text: [Substring] = [], figures: [ShownFigure] = [], problems: [String] = []
+        for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard line.hasPrefix(ShownFigure.marker) else { text.append(line); continue }
+            let number = figures.count + problems.count + 1
+            do {
+                let figure = try ShownFigure.decode(String(line.dropFirst(ShownFigure.marker.count)))
+                let invalid = ExampleFigures.problems(figure)
+                if invalid.isEmpty { figures.append(figure) } else { problems += invalid.map { "figure \(number): \($0)" } }
+            } catch {
+                problems.append("figure \(number): the line after '\(ShownFigure.marker.trimmingCharacters(in: .whitespaces))' is not a figure")
+            }
+        }
+        return (text.joined(separator: "\n"), figures, problems)
+    }
+
+    /// Compiles every example into one package and runs each in its own process, or throws when
+    /// the toolchain cannot be run.
+    static func compileAndRun(_ examples: [Example], packageRoot: URL, workDirectory: URL, limits: Limits = Limits(),
+                              log: (String) -> Void) throws -> Outcome {
+        guard !examples.isEmpty else { return .ran([]) }
         let fm = FileManager.default
         let package = workDirectory.appendingPathComponent("package")
         let sources = package.appendingPathComponent("Sources")
@@ -143,8 +273,8 @@ public enum SwiftExamples {
             try? fm.removeItem(at: scratch)
             build = try run(command, timeout: 1800, outputLimit: buildOutputLimit)
         }
-        var findings: [Verifier.Finding] = []
         if build.status != 0 {
+            var findings: [Verifier.Finding] = []
             for line in build.output.split(separator: "\n") where line.contains(": error: ") {
                 let text = String(line)
                 guard let file = files.first(where: { text.hasPrefix($0 + ":") || text.contains("/" + $0 + ":") }) else { continue }
@@ -153,45 +283,73 @@ public enum SwiftExamples {
                 let lineNumber = parts.count > 0 ? Int(parts[0]) : nil
                 let column = parts.count > 1 ? Int(parts[1]) : nil
                 let message = text.components(separatedBy: ": error: ").dropFirst().joined(separator: ": error: ")
-                findings.append(Verifier.Finding(article: file, directive: nil,
-                                                 location: lineNumber.map { SourceLocation(file: file, line: $0, column: column ?? 1) },
-                                                 message: "Swift example does not compile: \(message)"))
+                let finding = Verifier.Finding(article: file, directive: nil,
+                                               location: lineNumber.map { SourceLocation(file: file, line: $0, column: column ?? 1) },
+                                               message: "Swift example does not compile: \(message)")
+                // An error in a page's setup is compiled once per example: reported once.
+                if !findings.contains(finding) { findings.append(finding) }
             }
             if findings.isEmpty {
                 findings.append(Verifier.Finding(article: examples[0].file, directive: nil, location: nil,
                                                  message: "the Swift examples do not build:\n" + build.output.suffix(3000)))
             }
-            return findings
+            return .compileFailed(findings)
         }
         let binary = scratch.appendingPathComponent("debug/LitMathExamples")
+        var runs: [ExampleRun] = []
         for (i, example) in examples.enumerated() {
             let result = try run([binary.path, String(i)], timeout: limits.timeout, outputLimit: limits.output)
-            let location = SourceLocation(file: example.file, line: example.line - 1, column: 1)
+            var failure: String?
             if result.timedOut {
-                findings.append(Verifier.Finding(article: example.file, directive: nil, location: location,
-                                                 message: "Swift example did not finish within \(Self.seconds(limits.timeout)) and was stopped"))
+                failure = "Swift example did not finish within \(Self.seconds(limits.timeout)) and was stopped"
+            } else if result.exceededLimit {
+                failure = "Swift example printed more than \(Self.byteCount(limits.output)) and was stopped; it began:\n" + result.output.prefix(500)
+            } else if result.status != 0 {
+                failure = "Swift example exited with status \(result.status):\n" + result.output.suffix(2000)
+            }
+            let (text, figures, problems) = split(result.output)
+            runs.append(ExampleRun(example: example, failure: failure, text: text, figures: figures, figureProblems: problems))
+        }
+        return .ran(runs)
+    }
+
+    /// Compiles and runs `examples`; returns findings (compile errors at the article's lines,
+    /// output mismatches at the output block, figures that differ from those recorded in
+    /// `recorded`, by article path), or throws when the toolchain cannot be run.
+    static func verify(_ examples: [Example], packageRoot: URL, workDirectory: URL, limits: Limits = Limits(),
+                       recorded: [String: [RecordedFigure]] = [:], log: (String) -> Void) throws -> [Verifier.Finding] {
+        switch try compileAndRun(examples, packageRoot: packageRoot, workDirectory: workDirectory, limits: limits, log: log) {
+        case let .compileFailed(findings):
+            return findings
+        case let .ran(runs):
+            return findings(runs, recorded: recorded)
+        }
+    }
+
+    /// What differs between the examples' runs and the article (output blocks) and its recorded figures.
+    static func findings(_ runs: [ExampleRun], recorded: [String: [RecordedFigure]]) -> [Verifier.Finding] {
+        var findings: [Verifier.Finding] = []
+        for run in runs {
+            let example = run.example
+            if let failure = run.failure {
+                findings.append(Verifier.Finding(article: example.file, directive: nil, location: run.location, message: failure))
                 continue
             }
-            if result.exceededLimit {
-                findings.append(Verifier.Finding(article: example.file, directive: nil, location: location,
-                                                 message: "Swift example printed more than \(Self.byteCount(limits.output)) and was stopped; it began:\n"
-                                                     + result.output.prefix(500)))
-                continue
+            for problem in run.figureProblems {
+                findings.append(Verifier.Finding(article: example.file, directive: nil, location: run.location, message: "Swift example \(problem)"))
             }
-            if result.status != 0 {
-                findings.append(Verifier.Finding(article: example.file, directive: nil, location: location,
-                                                 message: "Swift example exited with status \(result.status):\n" + result.output.suffix(2000)))
-                continue
-            }
+            findings += ExampleFigures.compare(run, recorded: recorded[example.sourcePath] ?? [])
             guard let expected = example.expected else {
-                findings.append(Verifier.Finding(article: example.file, directive: nil, location: location,
-                                                 message: "Swift example has no ```output block after it; it printed:\n" + result.output))
+                // An example that only shows figures needs no output block.
+                if normalized(run.text).isEmpty && !run.figures.isEmpty { continue }
+                findings.append(Verifier.Finding(article: example.file, directive: nil, location: run.location,
+                                                 message: "Swift example has no ```output block after it; it printed:\n" + run.text))
                 continue
             }
-            if normalized(result.output) != normalized(expected.text) {
+            if normalized(run.text) != normalized(expected.text) {
                 findings.append(Verifier.Finding(article: example.file, directive: nil,
                                                  location: SourceLocation(file: example.file, line: expected.line, column: 1),
-                                                 message: "Swift example output differs:\n" + diff(expected: normalized(expected.text), actual: normalized(result.output))))
+                                                 message: "Swift example output differs:\n" + diff(expected: normalized(expected.text), actual: normalized(run.text))))
             }
         }
         return findings
